@@ -1,0 +1,162 @@
+"""Site definitions: one TOML file per site, validated on load.
+
+A site file says where a crawl starts (pages, feeds, sitemaps), which URLs are
+articles, how politely to fetch, and when to run. Every error names the file,
+the field and the problem, so one broken file is easy to find and fix.
+"""
+from __future__ import annotations
+
+import re
+import tomllib
+from pathlib import Path
+from urllib.parse import urljoin, urlsplit
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+SITES_DIR = Path(__file__).with_name("sites")
+NAME_RE = r"^[a-z0-9][a-z0-9_-]*$"
+
+
+class SiteError(Exception):
+    """A site cannot be found or its file is invalid (message is one line)."""
+
+
+class Politeness(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    obey_robots: bool = True
+    download_delay: float = Field(1.0, ge=0)
+    concurrency_per_domain: int = Field(2, ge=1, le=16)
+    autothrottle: bool = True
+    autothrottle_target_concurrency: float = Field(1.0, gt=0)
+
+
+class Limits(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    max_pages: int = Field(5000, ge=1)
+    max_depth: int = Field(3, ge=0)
+    max_response_bytes: int = Field(20 * 1024 * 1024, ge=1024)
+
+
+class Schedule(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    cron: str = "0 */6 * * *"
+    timezone: str = "UTC"
+
+    @field_validator("cron")
+    @classmethod
+    def _five_fields(cls, value: str) -> str:
+        if len(value.split()) != 5:
+            raise ValueError("must be a 5-field cron expression")
+        return value
+
+
+class SiteDefinition(BaseModel):
+    """What the generic news spider needs to know about one site."""
+
+    model_config = ConfigDict(extra="forbid")
+    name: str = Field(pattern=NAME_RE)
+    title: str = ""
+    enabled: bool = True
+    base_url: str
+    start_urls: list[str] = ["/"]
+    feeds: list[str] = []
+    sitemaps: list[str] = []
+    article_patterns: list[str] = Field(min_length=1)
+    follow_patterns: list[str] = []
+    asset_patterns: list[str] = [r"\.(css|js|png|jpe?g|gif|webp|svg|ico|woff2?)$"]
+    politeness: Politeness = Politeness()
+    limits: Limits = Limits()
+    schedule: Schedule = Schedule()
+
+    @field_validator("base_url")
+    @classmethod
+    def _absolute_http(cls, value: str) -> str:
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise ValueError("must be an absolute http(s) URL")
+        return value.rstrip("/") + "/"
+
+    @field_validator("article_patterns", "follow_patterns", "asset_patterns")
+    @classmethod
+    def _compiles(cls, patterns: list[str]) -> list[str]:
+        for pattern in patterns:
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                raise ValueError(f"bad regular expression {pattern!r}: {exc}") from None
+        return patterns
+
+    def with_base_url(self, base_url: str | None) -> "SiteDefinition":
+        """The same site served elsewhere (a mirror, or the demo on another port)."""
+        if not base_url:
+            return self
+        return self.model_validate({**self.model_dump(), "base_url": base_url})
+
+    def absolute(self, url: str) -> str:
+        return urljoin(self.base_url, url)
+
+    @property
+    def host(self) -> str:
+        return urlsplit(self.base_url).hostname or ""
+
+    def is_article(self, url: str) -> bool:
+        return _matches(self.article_patterns, url)
+
+    def is_listing(self, url: str) -> bool:
+        return _matches(self.follow_patterns, url)
+
+    def is_asset(self, url: str) -> bool:
+        return _matches(self.asset_patterns, url)
+
+
+def _matches(patterns: list[str], url: str) -> bool:
+    """Patterns match the URL's path (plus query), so they survive a change of host."""
+    parts = urlsplit(url)
+    target = parts.path + (f"?{parts.query}" if parts.query else "")
+    return any(re.search(p, target) for p in patterns)
+
+
+def load_site_file(path: Path) -> SiteDefinition:
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SiteError(f"{path}: cannot read: {exc}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise SiteError(f"{path}: not valid TOML: {exc}") from None
+    try:
+        site = SiteDefinition.model_validate(data)
+    except ValidationError as exc:
+        raise SiteError(f"{path}: {_first_problem(exc)}") from None
+    if site.name != path.stem:
+        raise SiteError(f"{path}: field 'name': {site.name!r} must match the file name {path.stem!r}")
+    return site
+
+
+def _first_problem(exc: ValidationError) -> str:
+    err = exc.errors()[0]
+    field = ".".join(str(p) for p in err["loc"]) or "(file)"
+    more = f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
+    return f"field '{field}': {err['msg']}{more}"
+
+
+def site_files(sites_dir: Path = SITES_DIR) -> list[Path]:
+    return sorted(Path(sites_dir).glob("*.toml"))
+
+
+def load_sites(sites_dir: Path = SITES_DIR) -> tuple[list[SiteDefinition], list[SiteError]]:
+    """Every valid site, and the errors of the invalid ones (one bad file spoils nothing else)."""
+    sites, errors = [], []
+    for path in site_files(sites_dir):
+        try:
+            sites.append(load_site_file(path))
+        except SiteError as exc:
+            errors.append(exc)
+    return sites, errors
+
+
+def load_site(name: str, sites_dir: Path = SITES_DIR) -> SiteDefinition:
+    path = Path(sites_dir) / f"{name}.toml"
+    if not re.match(NAME_RE, name) or not path.is_file():
+        known = ", ".join(p.stem for p in site_files(sites_dir)) or "none"
+        raise SiteError(f"unknown site {name!r} (known sites: {known})")
+    return load_site_file(path)

@@ -1,0 +1,69 @@
+from pathlib import Path
+
+import pytest
+
+from spiders.siteconfig import SiteError, load_site, load_site_file, load_sites
+
+GOOD = """
+name = "good"
+base_url = "https://news.example.org"
+article_patterns = ['^/article/\\d+$']
+"""
+
+
+def write(folder: Path, name: str, text: str) -> Path:
+    path = folder / f"{name}.toml"
+    path.write_text(text)
+    return path
+
+
+def test_bundled_demo_site_is_valid():
+    site = load_site("demo")
+    assert site.enabled and site.politeness.obey_robots
+    assert site.is_article(site.absolute("/news/2024/07/04/some-story/"))
+    assert not site.is_article(site.absolute("/news/"))
+    assert site.is_listing(site.absolute("/business/page/3/"))
+
+
+def test_defaults_and_base_url_override(tmp_path):
+    site = load_site_file(write(tmp_path, "good", GOOD))
+    assert site.base_url == "https://news.example.org/"
+    moved = site.with_base_url("http://127.0.0.1:9999")
+    assert moved.absolute("/article/1") == "http://127.0.0.1:9999/article/1"
+    assert moved.is_article("http://127.0.0.1:9999/article/1")
+
+
+@pytest.mark.parametrize("text, field", [
+    (GOOD.replace('base_url = "https://news.example.org"', 'base_url = "ftp://x"'), "base_url"),
+    (GOOD.replace("'^/article/", "'(["), "article_patterns"),
+    (GOOD + "\n[politeness]\nconcurrency_per_domain = 0\n", "politeness.concurrency_per_domain"),
+    (GOOD + "\nsurprise = 1\n", "surprise"),
+    (GOOD + "\n[schedule]\ncron = \"every day\"\n", "schedule.cron"),
+])
+def test_invalid_files_name_file_and_field(tmp_path, text, field):
+    path = write(tmp_path, "good", text)
+    with pytest.raises(SiteError) as err:
+        load_site_file(path)
+    message = str(err.value)
+    assert str(path) in message and f"'{field}'" in message and "\n" not in message
+
+
+def test_broken_toml_and_wrong_name(tmp_path):
+    with pytest.raises(SiteError, match="not valid TOML"):
+        load_site_file(write(tmp_path, "x", "name = "))
+    with pytest.raises(SiteError, match="must match the file name"):
+        load_site_file(write(tmp_path, "other", GOOD))
+
+
+def test_one_broken_file_does_not_hide_the_others(tmp_path):
+    write(tmp_path, "good", GOOD)
+    write(tmp_path, "bad", "name = 'bad'\n")
+    sites, errors = load_sites(tmp_path)
+    assert [s.name for s in sites] == ["good"]
+    assert len(errors) == 1 and "bad.toml" in str(errors[0])
+
+
+def test_unknown_site_lists_known_ones(tmp_path):
+    write(tmp_path, "good", GOOD)
+    with pytest.raises(SiteError, match=r"unknown site 'nope' \(known sites: good\)"):
+        load_site("nope", tmp_path)
