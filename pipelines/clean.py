@@ -1,0 +1,133 @@
+"""The clean step: read a run's WARCs back from the store and turn article
+responses into article rows; every response also becomes a capture row, with
+the reason when it yielded no article."""
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Callable, Iterable
+
+from spiders.siteconfig import SiteDefinition
+
+from .extract import EXTRACTOR_VERSION, Article, NotAnArticle, extract_article
+from .urls import article_id
+from .warcreader import ResponseRecord, iter_responses
+
+HTML_TYPES = {"text/html", "application/xhtml+xml"}
+
+
+@dataclass
+class CleanResult:
+    captures: list[dict] = field(default_factory=list)
+    articles: list[dict] = field(default_factory=list)
+
+    def skip_counts(self) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for row in self.captures:
+            reason = _reason_kind(row["skip_reason"])
+            if reason:
+                counts[reason] = counts.get(reason, 0) + 1
+        return counts
+
+
+def clean_warcs(store, keys: Iterable[str], site: SiteDefinition, run_id: str,
+                progress: Callable[[ResponseRecord], None] | None = None) -> CleanResult:
+    result = CleanResult()
+    for key in keys:
+        for record in iter_responses(store, key):
+            capture, article = clean_record(record, site, run_id)
+            result.captures.append(capture)
+            if article:
+                result.articles.append(article)
+            if progress:
+                progress(record)
+    return result
+
+
+def clean_record(record: ResponseRecord, site: SiteDefinition, run_id: str) -> tuple[dict, dict | None]:
+    capture = _capture_row(record, site, run_id)
+    try:
+        article = _article(record, site)
+    except NotAnArticle as exc:
+        capture["skip_reason"] = str(exc)
+        return capture, None
+    row = article_row(article, record, site, run_id)
+    capture["article_id"] = row["article_id"]
+    return capture, row
+
+
+def _article(record: ResponseRecord, site: SiteDefinition) -> Article:
+    if record.record_type != "response":
+        raise NotAnArticle(f"{record.record_type} record")
+    if record.status != 200:
+        raise NotAnArticle(f"HTTP status {record.status}")
+    if record.mime not in HTML_TYPES:
+        raise NotAnArticle(f"not HTML ({record.mime or 'no type'})")
+    if record.truncated:
+        raise NotAnArticle(f"truncated capture ({record.truncated})")
+    if not site.is_article(record.url):
+        raise NotAnArticle("not an article URL")
+    return extract_article(decode_html(record.body, record.content_type), record.url)
+
+
+def decode_html(body: bytes, content_type: str) -> bytes | str:
+    """Decode with the HTTP charset when one is given; otherwise let the parser
+    read the page's own declaration."""
+    charset = ""
+    for param in content_type.split(";")[1:]:
+        name, _, value = param.partition("=")
+        if name.strip().lower() == "charset":
+            charset = value.strip().strip('"').lower()
+    if not charset:
+        return body
+    try:
+        return body.decode(charset, errors="replace")
+    except LookupError:
+        return body
+
+
+def _capture_row(record: ResponseRecord, site: SiteDefinition, run_id: str) -> dict:
+    return {
+        "site": site.name, "run_id": run_id, "record_id": record.record_id,
+        "record_type": record.record_type, "url": record.url,
+        "fetched_at": warc_datetime(record.fetched_at), "status": record.status,
+        "mime": record.mime, "content_length": len(record.body),
+        "payload_digest": record.payload_digest, "ip_address": record.ip_address,
+        "warc_key": record.warc_key, "warc_offset": record.offset, "warc_length": record.length,
+        "article_id": None, "skip_reason": None,
+    }
+
+
+def article_row(article: Article, record: ResponseRecord, site: SiteDefinition, run_id: str) -> dict:
+    content = {
+        "title": article.title, "text": article.text, "authors": article.authors,
+        "published": article.published, "modified": article.modified,
+        "language": article.language, "section": article.section, "description": article.description,
+    }
+    return {
+        "site": site.name, "article_id": article_id(article.canonical_url), "version": None,
+        "change": None, "content_hash": content_hash(content),
+        "text_hash": content_hash({"text": article.text}),
+        "url": article.url, "canonical_url": article.canonical_url, **content,
+        "word_count": len(article.text.split()),
+        "fetched_at": warc_datetime(record.fetched_at), "warc_key": record.warc_key,
+        "warc_offset": record.offset, "warc_length": record.length,
+        "warc_record_id": record.record_id, "run_id": run_id, "extractor": EXTRACTOR_VERSION,
+        "sources": json.dumps(article.sources, sort_keys=True),
+    }
+
+
+def content_hash(content: dict) -> str:
+    """Hash of what a reader sees; whitespace-only differences do not count."""
+    canonical = {k: (" ".join(v.split()) if isinstance(v, str) else v) for k, v in content.items()}
+    return hashlib.sha256(json.dumps(canonical, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def warc_datetime(value: str) -> datetime:
+    return datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(timezone.utc)
+
+
+def _reason_kind(reason: str | None) -> str | None:
+    return reason.split(" (")[0] if reason else None

@@ -1,0 +1,28 @@
+"""Pipeline settings: where the archive lives and where crawls stage their WARCs."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from spiders.siteconfig import SITES_DIR
+
+
+@dataclass(frozen=True)
+class PipelineSettings:
+    store_uri: str = "./archive"
+    staging_dir: Path = Path("./staging")
+    sites_dir: Path = SITES_DIR
+
+    @classmethod
+    def from_env(cls, **overrides) -> "PipelineSettings":
+        settings = cls(
+            store_uri=os.environ.get("NEWSARCHIVE_STORE", cls.store_uri),
+            staging_dir=Path(os.environ.get("NEWSARCHIVE_STAGING_DIR", cls.staging_dir)),
+            sites_dir=Path(os.environ.get("NEWSARCHIVE_SITES_DIR", SITES_DIR)),
+        )
+        return replace(settings, **{k: v for k, v in overrides.items() if v is not None})
+
+    def run_dir(self, site: str, run_id: str) -> Path:
+        """Where one run's WARCs wait for upload."""
+        return self.staging_dir / site / run_id

@@ -1,0 +1,56 @@
+"""Schemas of the archive's Delta tables, shared by the clean and publish steps."""
+from __future__ import annotations
+
+import pyarrow as pa
+
+UTC_TS = pa.timestamp("us", tz="UTC")
+
+CAPTURES = pa.schema([
+    ("site", pa.string()),
+    ("run_id", pa.string()),
+    ("record_id", pa.string()),          # WARC-Record-ID of the response (unique)
+    ("record_type", pa.string()),        # response | revisit
+    ("url", pa.string()),
+    ("fetched_at", UTC_TS),
+    ("status", pa.int32()),
+    ("mime", pa.string()),
+    ("content_length", pa.int64()),      # decoded payload bytes
+    ("payload_digest", pa.string()),
+    ("ip_address", pa.string()),
+    ("warc_key", pa.string()),
+    ("warc_offset", pa.int64()),
+    ("warc_length", pa.int64()),
+    ("article_id", pa.string()),         # set when the capture yielded an article
+    ("skip_reason", pa.string()),        # why it did not, otherwise
+])
+
+ARTICLES = pa.schema([
+    ("site", pa.string()),
+    ("article_id", pa.string()),         # from the normalised canonical URL
+    ("version", pa.int32()),             # 1..n, a new one only when the content changed
+    ("change", pa.string()),             # new | headline | body | metadata
+    ("content_hash", pa.string()),       # all reader-visible fields
+    ("text_hash", pa.string()),          # the body alone, to tell body edits apart
+    ("url", pa.string()),
+    ("canonical_url", pa.string()),
+    ("title", pa.string()),
+    ("authors", pa.list_(pa.string())),
+    ("published", UTC_TS),
+    ("modified", UTC_TS),
+    ("language", pa.string()),
+    ("section", pa.string()),
+    ("description", pa.string()),
+    ("text", pa.string()),
+    ("word_count", pa.int32()),
+    ("fetched_at", UTC_TS),
+    ("warc_key", pa.string()),
+    ("warc_offset", pa.int64()),
+    ("warc_length", pa.int64()),
+    ("warc_record_id", pa.string()),
+    ("run_id", pa.string()),
+    ("extractor", pa.string()),
+    ("sources", pa.string()),            # JSON: which source gave each metadata field
+])
+
+ARTICLES_KEY = "archive/articles"
+CAPTURES_KEY = "archive/captures"

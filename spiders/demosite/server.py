@@ -1,0 +1,237 @@
+"""HTTP front end of the demo news site: routing, encoding and the server thread."""
+from __future__ import annotations
+
+import gzip
+import hashlib
+import re
+import threading
+from dataclasses import dataclass, field
+from datetime import timezone
+from email.utils import format_datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import urlsplit
+
+from . import pages
+from .content import SECTIONS, DemoArticle, build_articles, check_revision
+
+HTML = "text/html; charset=utf-8"
+XML = "application/xml; charset=utf-8"
+RSS = "application/rss+xml; charset=utf-8"
+TEXT = "text/plain; charset=utf-8"
+CSS = "text/css; charset=utf-8"
+PNG = "image/png"
+COOKIES = ("ki_consent=essential; Path=/; SameSite=Lax",
+           "ki_ab=b; Path=/; Max-Age=2592000; SameSite=Lax")
+_SECTION_PAGE = re.compile(r"^/([a-z]+)/page/(\d+)/$")
+_SITEMAP = re.compile(r"^/sitemaps/(\d{4}-\d{2})\.xml$")
+_IMAGE = re.compile(r"^/images/([a-z0-9-]+)\.png$")
+_HOST = re.compile(r"^(?:[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$")
+
+
+@dataclass
+class Response:
+    status: int
+    content_type: str
+    body: bytes
+    headers: list[tuple[str, str]] = field(default_factory=list)
+
+
+def _html(text: str, status: int = 200, headers=()) -> Response:
+    return Response(status, HTML, text.encode("utf-8"), list(headers))
+
+
+def _redirect(base: str, target: str) -> Response:
+    location = base + target
+    return Response(301, HTML, pages.redirect_page(location).encode(), [("Location", location)])
+
+
+def _article(cat: pages.Catalog, base: str, article: DemoArticle) -> Response:
+    # Last-Modified comes from the article, never the clock, so headers stay stable too.
+    last = format_datetime(article.modified.astimezone(timezone.utc), usegmt=True)
+    return _html(pages.article_page(cat, base, article), headers=[("Last-Modified", last)])
+
+
+def _listing(cat: pages.Catalog, base: str, path: str) -> Response | None:
+    if path == "/":
+        return _html(pages.home_page(cat, base), headers=[("Set-Cookie", c) for c in COOKIES])
+    if path[1:-1] in SECTIONS and path == f"/{path[1:-1]}/":
+        return _html(pages.section_page(cat, base, path[1:-1], 1))
+    match = _SECTION_PAGE.match(path)
+    if match and match.group(1) in SECTIONS:
+        section, page = match.group(1), int(match.group(2))
+        if page == 1:
+            return _redirect(base, f"/{section}/")
+        if 1 < page <= pages.section_pages(cat, section) and match.group(2) == str(page):
+            return _html(pages.section_page(cat, base, section, page))
+    return None
+
+
+def _feeds(cat: pages.Catalog, base: str, path: str) -> Response | None:
+    if path == "/robots.txt":
+        return Response(200, TEXT, pages.robots(base).encode())
+    if path == "/rss.xml":
+        return Response(200, RSS, pages.rss(cat, base).encode())
+    if path == "/sitemap.xml":
+        return Response(200, XML, pages.sitemap_index(cat, base).encode())
+    match = _SITEMAP.match(path)
+    if match and match.group(1) in pages.months(cat):
+        return Response(200, XML, pages.monthly_sitemap(cat, base, match.group(1)).encode())
+    return None
+
+
+def _assets(cat: pages.Catalog, path: str) -> Response | None:
+    if path == "/static/style.css":
+        return Response(200, CSS, pages.STYLE_CSS.encode())
+    if path == "/static/logo.png":
+        return Response(200, PNG, pages.logo_png())
+    match = _IMAGE.match(path)
+    if match and any(a.slug == match.group(1) for a in cat.articles):
+        return Response(200, PNG, pages.article_png(match.group(1)))
+    return None
+
+
+def route(path: str, base: str, revision: int) -> Response:
+    """Map a URL path to a response; the body depends only on (path, base, revision)."""
+    cat = pages.catalog(revision)
+    if path in cat.by_path:
+        return _article(cat, base, cat.by_path[path])
+    if path == "/latest/":
+        return _redirect(base, "/")
+    if path == "/private/" or path.startswith("/private/"):
+        return _html(pages.private_page(base, path))
+    if path in pages.INFO_PAGES:
+        title, text = pages.INFO_PAGES[path]
+        return _html(pages.info_page(base, path, title, text))
+    found = _listing(cat, base, path) or _feeds(cat, base, path) or _assets(cat, path)
+    if found:
+        return found
+    if not path.endswith("/") and "." not in path.rsplit("/", 1)[-1]:
+        if route(path + "/", base, revision).status == 200:
+            return _redirect(base, path + "/")
+    return _html(pages.not_found_page(base, path), status=404)
+
+
+def wants_gzip(accept_encoding: str) -> bool:
+    for item in accept_encoding.lower().split(","):
+        name, _, params = item.strip().partition(";")
+        if name.strip() in ("gzip", "x-gzip"):
+            return params.replace(" ", "") not in ("q=0", "q=0.0", "q=0.00", "q=0.000")
+    return False
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"   # keep-alive; every response carries Content-Length
+    server_version = "demosite/1.0"
+    sys_version = ""
+    timeout = 30                    # idle keep-alive connections must not pin threads forever
+
+    def do_GET(self) -> None:
+        self._respond(send_body=True)
+
+    def do_HEAD(self) -> None:
+        self._respond(send_body=False)
+
+    def log_message(self, format: str, *args) -> None:
+        """Silent by default so tests and the CLI stay quiet."""
+
+    def _base_url(self) -> str:
+        host = self.headers.get("Host", "")
+        if not _HOST.match(host):
+            name, port = self.server.server_address[:2]
+            host = f"[{name}]:{port}" if ":" in name else f"{name}:{port}"
+        return f"http://{host}"
+
+    def _respond(self, send_body: bool) -> None:
+        try:
+            response = route(urlsplit(self.path).path or "/", self._base_url(), self.server.revision)
+        except Exception:  # a broken page must not kill the connection silently
+            response = Response(500, TEXT, b"Internal Server Error\n")
+        body, headers = response.body, list(response.headers)
+        if response.content_type != PNG:
+            headers.append(("Vary", "Accept-Encoding"))
+            if wants_gzip(self.headers.get("Accept-Encoding", "")):
+                body = gzip.compress(body, compresslevel=6, mtime=0)  # mtime=0: same bytes every time
+                headers.append(("Content-Encoding", "gzip"))
+        headers.append(("ETag", '"%s"' % hashlib.sha1(body).hexdigest()[:20]))
+        self.send_response(response.status)
+        self.send_header("Content-Type", response.content_type)
+        self.send_header("Content-Length", str(len(body)))
+        for name, value in headers:
+            self.send_header(name, value)
+        self.end_headers()
+        if send_body:
+            self.wfile.write(body)
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(self, address, revision: int):
+        self.revision = check_revision(revision)
+        super().__init__(address, _Handler)
+
+
+class DemoSite:
+    """The demo site on a background thread; also a context manager."""
+
+    def __init__(self, host: str = "127.0.0.1", port: int = 0, revision: int = 1):
+        self.host, self.port = host, port
+        self._revision = check_revision(revision)
+        self._server: _Server | None = None
+        self._thread: threading.Thread | None = None
+
+    @property
+    def revision(self) -> int:
+        return self._revision
+
+    @revision.setter
+    def revision(self, value: int) -> None:
+        self._revision = check_revision(value)
+        if self._server is not None:
+            self._server.revision = value   # picked up by the next request
+
+    @property
+    def base_url(self) -> str:
+        if self._server is None:
+            raise RuntimeError("DemoSite is not running; call start() first")
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self._server.server_address[1]}"
+
+    def articles(self) -> list[DemoArticle]:
+        return build_articles(self._revision)
+
+    def start(self) -> "DemoSite":
+        if self._server is None:
+            self._server = _Server((self.host, self.port), self._revision)
+            self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.1},
+                                            name="demosite", daemon=True)
+            self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        if self._server is None:
+            return
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join()
+        self._server = self._thread = None
+
+    def __enter__(self) -> "DemoSite":
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+
+def serve(host: str = "127.0.0.1", port: int = 8765, revision: int = 1) -> None:
+    """Serve in the foreground until Ctrl-C."""
+    server = _Server((host, port), revision)
+    shown = f"[{host}]" if ":" in host else host
+    print(f"Demo news site on http://{shown}:{server.server_address[1]}/ (revision {revision}); "
+          "press Ctrl-C to stop", flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()

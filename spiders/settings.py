@@ -1,0 +1,55 @@
+"""Crawl-side settings: one object read from the environment, turned into Scrapy settings."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import __version__
+from .siteconfig import SiteDefinition
+
+
+@dataclass(frozen=True)
+class CrawlSettings:
+    contact_url: str = "https://example.org/newsarchive-crawler"
+    warc_max_bytes: int = 1_000_000_000
+    log_level: str = "INFO"
+
+    @classmethod
+    def from_env(cls) -> "CrawlSettings":
+        return cls(
+            contact_url=os.environ.get("NEWSARCHIVE_CONTACT_URL", cls.contact_url),
+            warc_max_bytes=int(os.environ.get("NEWSARCHIVE_WARC_MAX_BYTES", cls.warc_max_bytes)),
+            log_level=os.environ.get("NEWSARCHIVE_LOG_LEVEL", cls.log_level),
+        )
+
+    @property
+    def user_agent(self) -> str:
+        return f"newsarchive/{__version__} (+{self.contact_url})"
+
+    def scrapy_settings(self, site: SiteDefinition, warc_dir: Path, run_id: str) -> dict:
+        polite, limits = site.politeness, site.limits
+        return {
+            "BOT_NAME": "newsarchive",
+            "USER_AGENT": self.user_agent,
+            "ROBOTSTXT_OBEY": polite.obey_robots,
+            "DOWNLOAD_DELAY": polite.download_delay,
+            "CONCURRENT_REQUESTS_PER_DOMAIN": polite.concurrency_per_domain,
+            "CONCURRENT_REQUESTS": max(16, polite.concurrency_per_domain),
+            "AUTOTHROTTLE_ENABLED": polite.autothrottle,
+            "AUTOTHROTTLE_START_DELAY": max(polite.download_delay, 0.5),
+            "AUTOTHROTTLE_TARGET_CONCURRENCY": polite.autothrottle_target_concurrency,
+            "DEPTH_LIMIT": limits.max_depth,
+            "CLOSESPIDER_PAGECOUNT": limits.max_pages,
+            "DOWNLOAD_MAXSIZE": limits.max_response_bytes,
+            "DOWNLOAD_WARNSIZE": 0,
+            "COOKIES_ENABLED": False,
+            "TELNETCONSOLE_ENABLED": False,
+            "LOG_LEVEL": self.log_level,
+            "EXTENSIONS": {"spiders.capture.WarcCapture": 100},
+            "WARC_DIR": str(warc_dir),
+            "WARC_PREFIX": site.name,
+            "WARC_MAX_BYTES": self.warc_max_bytes,
+            "WARC_IS_PART_OF": f"{site.name}/{run_id}",
+            "WARC_DESCRIPTION": f"newsarchive crawl of {site.base_url} (run {run_id})",
+        }

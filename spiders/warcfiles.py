@@ -1,0 +1,72 @@
+"""Rotating WARC/1.1 files, gzip per record, named as Heritrix names them.
+
+A file is written as `<name>.open` and renamed when closed, so anything that
+ships WARCs (the upload step) only ever sees finished files.
+"""
+from __future__ import annotations
+
+import socket
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+from warcio.warcwriter import WARCWriter
+
+OPEN_SUFFIX = ".open"
+
+
+@dataclass(frozen=True)
+class RecordLocation:
+    filename: str   # final file name (without the .open suffix)
+    offset: int     # where the record's gzip member starts
+    length: int     # compressed length of the member
+
+
+class RotatingWarcWriter:
+    """Writes records to `{prefix}-{YYYYMMDDhhmmss}-{serial}-{host}.warc.gz`, starting a
+    new file once the current one reaches `max_bytes`; each file opens with a warcinfo."""
+
+    def __init__(self, directory: Path, prefix: str, warcinfo: dict[str, str],
+                 max_bytes: int = 1_000_000_000, hostname: str | None = None):
+        self.directory = Path(directory)
+        self.prefix = prefix
+        self.warcinfo = warcinfo
+        self.max_bytes = max_bytes
+        self.hostname = (hostname or socket.gethostname()).replace("-", "_")
+        self.finished: list[Path] = []
+        self._serial = 0
+        self._file = None
+        self._name = ""
+        self._writer: WARCWriter | None = None
+
+    def write(self, *records) -> list[RecordLocation]:
+        """Write records back to back in one file (a request/response pair is never split)."""
+        if self._file is None:
+            self._open_next()
+        locations = [self._write_one(record) for record in records]
+        if self._file.tell() >= self.max_bytes:
+            self.close()
+        return locations
+
+    def close(self) -> list[Path]:
+        if self._file is not None:
+            self._file.close()
+            open_path = self.directory / (self._name + OPEN_SUFFIX)
+            final = open_path.rename(self.directory / self._name)
+            self.finished.append(final)
+            self._file = self._writer = None
+        return self.finished
+
+    def _write_one(self, record) -> RecordLocation:
+        start = self._file.tell()
+        self._writer.write_record(record)
+        return RecordLocation(self._name, start, self._file.tell() - start)
+
+    def _open_next(self) -> None:
+        self.directory.mkdir(parents=True, exist_ok=True)
+        stamp = datetime.now(timezone.utc).strftime("%Y%m%d%H%M%S")
+        self._name = f"{self.prefix}-{stamp}-{self._serial:05d}-{self.hostname}.warc.gz"
+        self._serial += 1
+        self._file = open(self.directory / (self._name + OPEN_SUFFIX), "wb")
+        self._writer = WARCWriter(self._file, gzip=True, warc_version="1.1")
+        self._writer.write_record(self._writer.create_warcinfo_record(self._name, self.warcinfo))
