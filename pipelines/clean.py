@@ -105,6 +105,7 @@ def article_row(article: Article, record: ResponseRecord, site: SiteDefinition, 
         "title": article.title, "text": article.text, "authors": article.authors,
         "published": article.published, "modified": article.modified,
         "language": article.language, "section": article.section, "description": article.description,
+        "image_url": article.image_url, "image_caption": article.image_caption,
     }
     return {
         "site": site.name, "article_id": article_id(article.canonical_url), "version": None,

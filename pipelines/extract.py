@@ -55,6 +55,8 @@ class Article:
     language: str | None = None
     section: str | None = None
     description: str | None = None
+    image_url: str | None = None
+    image_caption: str | None = None
     sources: dict[str, str] = field(default_factory=dict)  # which source gave each field
 
 
@@ -93,6 +95,8 @@ def extract_article(html: bytes | str, url: str) -> Article:
                                ("meta", _meta(tree, "article:section"))])
     _fill(article, "description", [("json-ld", jsonld.text_value(ld.get("description"))),
                                    ("meta", meta.description)])
+    _fill(article, "image_url", [("json-ld", jsonld.text_value(ld.get("image"))), ("meta", _meta(tree, "og:image"))])
+    _fill(article, "image_caption", [("json-ld", jsonld.caption(ld.get("image"))), ("figure", _lead_caption(tree))])
     if not article.title:
         raise NotAnArticle("no title")
     return article
@@ -155,6 +159,15 @@ def parse_date(value) -> datetime | None:
 def _meta(tree, prop: str) -> str | None:
     values = tree.xpath(f"//meta[@property='{prop}' or @name='{prop}']/@content")
     return values[0].strip() if values else None
+
+
+def _lead_caption(tree) -> str | None:
+    """The caption of the first figure that is not in navigation or side matter."""
+    for caption in tree.xpath("//figure//figcaption[not(ancestor::nav or ancestor::aside or ancestor::footer)]"):
+        text = normalise_text(caption.text_content())
+        if text:
+            return text
+    return None
 
 
 def _canonical(tree) -> str | None:

@@ -63,3 +63,12 @@ def text_value(value: Any) -> str | None:
     if isinstance(value, dict):
         value = value.get("@id") or value.get("url") or value.get("name")
     return str(value).strip() if value else None
+
+
+def caption(image: Any) -> str | None:
+    """The caption of a schema.org ImageObject (or the first of a list)."""
+    if isinstance(image, list):
+        image = image[0] if image else None
+    if isinstance(image, dict):
+        return text_value(image.get("caption"))
+    return None

@@ -3,8 +3,8 @@
 Configuration comes only from the standard AWS chain: credentials from the
 environment, profile or instance role; region from AWS_REGION or
 AWS_DEFAULT_REGION / the profile (default us-east-1); a custom endpoint from
-AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL / the profile, which boto3 resolves
-itself.  With a custom endpoint, path-style addressing is used.
+AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL / the profile, which botocore (boto3's
+engine) resolves itself.  With a custom endpoint, path-style addressing is used.
 """
 
 from __future__ import annotations
@@ -17,7 +17,8 @@ from pathlib import Path
 from typing import BinaryIO, Iterator
 from urllib.parse import urlsplit
 
-import boto3
+import botocore.loaders
+import botocore.session
 from botocore.config import Config
 from botocore.exceptions import (
     BotoCoreError,
@@ -37,6 +38,9 @@ MAX_SINGLE_PUT = 5 * 1024**3  # S3 limit for one PUT
 _DATA_CONFIG = Config(connect_timeout=5, read_timeout=60, retries={"mode": "standard", "total_max_attempts": 3})
 _PROBE_CONFIG = Config(connect_timeout=3, read_timeout=2, retries={"mode": "standard", "total_max_attempts": 2})
 _PATH_STYLE = Config(s3={"addressing_style": "path"})
+
+# Parsed API models, shared by all stores: loading them costs ~0.1 s per session.
+_MODEL_LOADER = botocore.loaders.create_loader()
 
 _UNREACHABLE = (BotoConnectionError, HTTPClientError)  # refused, timeouts, resets, TLS
 _NOT_FOUND = {"404", "NoSuchKey", "NotFound"}
@@ -72,18 +76,20 @@ class S3Store(Store):
         self.uri = f"s3://{bucket}/{self.prefix}" if self.prefix else f"s3://{bucket}"
         self._root = f"{self.prefix}/" if self.prefix else ""
         try:
-            self._session = boto3.session.Session()
-            self.region = os.environ.get("AWS_REGION") or self._session.region_name or "us-east-1"
-            self._client = self._session.client("s3", region_name=self.region, config=_DATA_CONFIG)
+            # boto3's engine and its configuration chain (env, profile, instance role).
+            self._session = botocore.session.Session()
+            self._session.register_component("data_loader", _MODEL_LOADER)
+            self.region = os.environ.get("AWS_REGION") or self._session.get_config_variable("region") or "us-east-1"
+            self._client = self._session.create_client("s3", region_name=self.region, config=_DATA_CONFIG)
             endpoint = self._client.meta.endpoint_url
             self.endpoint_url = None if _is_aws_endpoint(endpoint) else endpoint
             probe_config = _PROBE_CONFIG
             if self.endpoint_url:  # MinIO & co. need path-style requests
-                self._client = self._session.client(
+                self._client = self._session.create_client(
                     "s3", region_name=self.region, config=_DATA_CONFIG.merge(_PATH_STYLE)
                 )
                 probe_config = probe_config.merge(_PATH_STYLE)
-            self._probe = self._session.client("s3", region_name=self.region, config=probe_config)
+            self._probe = self._session.create_client("s3", region_name=self.region, config=probe_config)
         except BotoCoreError as e:
             raise StoreError(f"store {self.uri}: invalid AWS configuration: {e}") from e
 

@@ -40,6 +40,8 @@ ARTICLES = pa.schema([
     ("language", pa.string()),
     ("section", pa.string()),
     ("description", pa.string()),
+    ("image_url", pa.string()),
+    ("image_caption", pa.string()),
     ("text", pa.string()),
     ("word_count", pa.int32()),
     ("fetched_at", UTC_TS),

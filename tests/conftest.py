@@ -8,6 +8,9 @@ the rest of the test session.
 from __future__ import annotations
 
 import socket
+import subprocess
+import sys
+import time
 import uuid
 
 import pytest
@@ -36,17 +39,37 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+def _wait_for_port(port: int, proc: subprocess.Popen, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"moto server exited with code {proc.returncode}")
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+            return
+        except OSError:
+            time.sleep(0.05)
+    raise RuntimeError(f"moto server did not listen on port {port} within {timeout} s")
+
+
 @pytest.fixture(scope="session")
 def s3_server(tmp_path_factory):
-    """Endpoint URL of a moto S3 server; AWS_* env vars point at it for the session."""
-    from moto.server import ThreadedMotoServer
+    """Endpoint URL of a moto S3 server; AWS_* env vars point at it for the session.
 
+    The server runs in its own process, not in a thread (ThreadedMotoServer):
+    some deltalake calls (e.g. DeltaTable.history) hold the GIL during S3 I/O
+    and would stall an in-process server until they time out.
+    """
     port = _free_port()
     endpoint = f"http://127.0.0.1:{port}"
     absent = tmp_path_factory.mktemp("aws") / "absent"
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
+        _wait_for_port(port, proc)
         with pytest.MonkeyPatch.context() as mp:
             for name in _AWS_ENV_TO_CLEAR:
                 mp.delenv(name, raising=False)
@@ -59,7 +82,12 @@ def s3_server(tmp_path_factory):
             mp.setenv("AWS_REGION", "us-east-1")
             yield endpoint
     finally:
-        server.stop()
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
 
 
 @pytest.fixture(scope="session")

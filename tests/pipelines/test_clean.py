@@ -1,0 +1,41 @@
+from io import BytesIO
+
+from warcio.archiveiterator import ArchiveIterator
+
+from pipelines.clean import clean_warcs, decode_html
+from pipelines.store import open_store
+from spiders.siteconfig import load_site
+
+
+def test_clean_turns_a_crawl_into_captures_and_articles(demo_site, demo_crawl, tmp_path):
+    summary, files = demo_crawl
+    store = open_store(tmp_path / "store")
+    keys = []
+    for path in files:
+        key = f"warcs/demo/{path.name}"
+        store.put_file(path, key)
+        keys.append(key)
+    site = load_site("demo").with_base_url(demo_site.base_url)
+    result = clean_warcs(store, keys, site, "run-1")
+
+    assert len(result.captures) == summary["responses"]
+    assert len(result.articles) == len(demo_site.articles())
+    by_url = {c["url"]: c for c in result.captures}
+    assert by_url[demo_site.base_url + "/robots.txt"]["skip_reason"] == "not HTML (text/plain)"
+    assert by_url[demo_site.base_url + "/latest/"]["skip_reason"] == "HTTP status 301"
+    assert by_url[demo_site.base_url + "/"]["skip_reason"] == "not an article URL"
+    assert all(c["skip_reason"] or c["article_id"] for c in result.captures)
+
+    # every article row points at the very record it came from
+    row = result.articles[0]
+    member = store.open_range(row["warc_key"], row["warc_offset"], row["warc_length"])
+    record = next(iter(ArchiveIterator(BytesIO(member))))
+    assert record.rec_headers.get_header("WARC-Record-ID") == row["warc_record_id"]
+    assert record.rec_headers.get_header("WARC-Target-URI") == row["url"]
+
+
+def test_decode_html_uses_the_http_charset():
+    assert decode_html("café".encode("cp1251", errors="replace"), "text/html; charset=windows-1251") == "caf?"
+    assert decode_html(b"\xe9t\xe9", "text/html; charset=latin-1") == "été"
+    assert decode_html(b"<p>x</p>", "text/html") == b"<p>x</p>"
+    assert decode_html(b"x", "text/html; charset=nonsense") == b"x"
