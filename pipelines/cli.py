@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import importlib
 import logging
 import sys
 from pathlib import Path
@@ -17,6 +18,9 @@ from .store import StoreError
 
 console = Console(stderr=True)
 out = Console()
+
+# Modules that add commands of their own: each has `register(sub, add_store_options)`.
+COMMAND_MODULES: tuple[str, ...] = ()
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -160,12 +164,19 @@ def _print_summary(manifest: dict, settings: PipelineSettings) -> None:
         f"captures {manifest['captures_table_version']}\n"
         f"\nWhere to look next:\n"
         f"  WARC files         {store}/warcs/{manifest['site']}/\n"
-        f"  articles table     {store}/archive/articles  (deltalake.DeltaTable, DuckDB delta_scan)\n"
+        f"  articles table     {store}/articles  (a Delta table: deltalake, DuckDB, pandas, Spark)\n"
         f"  run manifest       {store}/runs/{manifest['site']}/{manifest['run_id']}.json",
         highlight=False)
 
 
 # -- argument parsing ----------------------------------------------------------------
+def add_store_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--store", help="archive store: a folder or s3://bucket/prefix "
+                                   "(default: $NEWSARCHIVE_STORE or ./archive)")
+    p.add_argument("--staging", type=Path, help="local folder for WARCs awaiting upload "
+                                               "(default: $NEWSARCHIVE_STAGING_DIR or ./staging)")
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="newsarchive", description=__doc__)
     sub = parser.add_subparsers(required=True, metavar="COMMAND")
@@ -174,10 +185,7 @@ def _parser() -> argparse.ArgumentParser:
         p = sub.add_parser(name, help=help_text, description=help_text)
         p.set_defaults(func=func)
         if store:
-            p.add_argument("--store", help="archive store: a folder or s3://bucket/prefix "
-                                           "(default: $NEWSARCHIVE_STORE or ./archive)")
-            p.add_argument("--staging", type=Path, help="local folder for WARCs awaiting upload "
-                                                       "(default: $NEWSARCHIVE_STAGING_DIR or ./staging)")
+            add_store_options(p)
         return p
 
     p = command("sites", cmd_sites, "list the site definitions", store=False)
@@ -208,6 +216,9 @@ def _parser() -> argparse.ArgumentParser:
         p = command(name, func, text)
         p.add_argument("site")
         p.add_argument("--run-id", required=True)
+
+    for name in COMMAND_MODULES:
+        importlib.import_module(name).register(sub, add_store_options)
     return parser
 
 

@@ -54,5 +54,5 @@ ARTICLES = pa.schema([
     ("sources", pa.string()),            # JSON: which source gave each metadata field
 ])
 
-ARTICLES_KEY = "archive/articles"
-CAPTURES_KEY = "archive/captures"
+ARTICLES_KEY = "articles"
+CAPTURES_KEY = "captures"

@@ -25,7 +25,7 @@ def newsarchive(*args: str, cwd: Path, env: dict | None = None) -> subprocess.Co
 
 
 def versions(store: Path) -> list[dict]:
-    table = DeltaTable(str(store / "archive" / "articles"))
+    table = DeltaTable(str(store / "articles"))
     return table.to_pyarrow_table(columns=["article_id", "version", "change", "title", "url"]).to_pylist()
 
 
@@ -56,7 +56,7 @@ def test_first_demo_run_archives_every_article(demo_runs):
 
 def test_seed_article_row(demo_runs):
     work, _ = demo_runs
-    table = DeltaTable(str(work / "archive" / "archive" / "articles")).to_pyarrow_table().to_pylist()
+    table = DeltaTable(str(work / "archive" / "articles")).to_pyarrow_table().to_pylist()
     seed = [r for r in table if r["title"] == "Relations between Russia, China are 'at their best in history,' Xi, Putin says"]
     assert len(seed) == 1
     row = seed[0]
