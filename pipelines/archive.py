@@ -1,19 +1,31 @@
-"""The versioned archive: Delta Lake tables `archive/articles` and `archive/captures`.
+"""The versioned archive, write side: Delta Lake tables `articles` and `captures`.
 
-An article gets a new version only when its cleaned content changed; each
-publish commits once per table, tagged with the run id, so a run is atomic
-and re-publishing the same run adds nothing.
+An article gets a new version only when its cleaned content changed. Rows are
+upserted on (article id, content hash, extractor), so re-publishing a run, or
+two runs publishing the same content at once, adds nothing twice. Each publish
+makes at most one commit per table, tagged with the run id; when another writer
+commits first, the whole plan is made again from the new table state.
 """
 from __future__ import annotations
 
+import random
+import time
 from dataclasses import dataclass
 
 import pyarrow as pa
 from deltalake import CommitProperties, DeltaTable
-from deltalake.exceptions import TableNotFoundError
+from deltalake.exceptions import CommitFailedError, TableNotFoundError
 
 from . import tables
 from .store import Store
+
+MAX_ATTEMPTS = 10
+ARTICLE_KEY = "t.article_id = s.article_id AND t.content_hash = s.content_hash AND t.extractor = s.extractor"
+CAPTURE_KEY = "t.record_id = s.record_id"
+
+
+class ArchiveError(Exception):
+    """The archive could not be written; the message is one line."""
 
 
 @dataclass
@@ -25,31 +37,34 @@ class PublishResult:
     changed_articles: int
     articles_table_version: int
     captures_table_version: int
+    attempts: int = 1
 
 
 class Archive:
     def __init__(self, store: Store):
         self.store = store
 
-    def table(self, key: str) -> DeltaTable | None:
+    def table(self, key: str, version: int | None = None) -> DeltaTable | None:
         try:
-            return DeltaTable(self.store.table_uri(key), storage_options=self.store.storage_options())
+            return DeltaTable(self.store.table_uri(key), version=version,
+                              storage_options=self.store.storage_options())
         except TableNotFoundError:
             return None
 
-    def _ensure(self, key: str, schema: pa.Schema) -> DeltaTable:
-        return self.table(key) or DeltaTable.create(
-            self.store.table_uri(key), schema=schema, mode="ignore", partition_by=["site"],
-            storage_options=self.store.storage_options())
+    def ensure_tables(self) -> None:
+        for key, schema in ((tables.ARTICLES_KEY, tables.ARTICLES), (tables.CAPTURES_KEY, tables.CAPTURES)):
+            if self.table(key) is None:
+                DeltaTable.create(self.store.table_uri(key), schema=schema, mode="ignore",
+                                  partition_by=["site"], storage_options=self.store.storage_options())
 
-    def latest_versions(self, site: str) -> dict[str, dict]:
-        """article_id -> the newest stored version's number and hashes."""
+    def latest_versions(self, site: str, extractor: str) -> dict[str, dict]:
+        """article_id -> the newest stored version (number, hashes, title, url) for one extractor."""
         table = self.table(tables.ARTICLES_KEY)
         if table is None:
             return {}
         data = table.to_pyarrow_table(
-            filters=[("site", "=", site)],
-            columns=["article_id", "version", "content_hash", "text_hash", "title"])
+            filters=[("site", "=", site), ("extractor", "=", extractor)],
+            columns=["article_id", "version", "content_hash", "text_hash", "title", "url"])
         latest: dict[str, dict] = {}
         for row in data.to_pylist():
             known = latest.get(row["article_id"])
@@ -58,12 +73,25 @@ class Archive:
         return latest
 
     def publish(self, site: str, run_id: str, captures: list[dict], articles: list[dict]) -> PublishResult:
-        new_versions = plan_versions(_newest_per_article(articles), self.latest_versions(site))
+        self.ensure_tables()
+        for attempt in range(1, MAX_ATTEMPTS + 1):
+            try:
+                result = self._publish_once(site, run_id, captures, articles)
+                result.attempts = attempt
+                return result
+            except CommitFailedError:
+                time.sleep(random.uniform(0.05, 0.3) * attempt)   # another writer won: plan again
+        raise ArchiveError(f"could not commit run {run_id} of {site} after {MAX_ATTEMPTS} attempts "
+                           "(too many concurrent writers)")
+
+    def _publish_once(self, site: str, run_id: str, captures: list[dict], articles: list[dict]) -> PublishResult:
+        extractor = articles[0]["extractor"] if articles else None
+        latest = self.latest_versions(site, extractor) if extractor else {}
+        new_versions = plan_versions(newest_per_article(articles), latest)
         props = CommitProperties(custom_metadata={"newsarchive.run_id": run_id, "newsarchive.site": site})
-        cap_table = self._merge(tables.CAPTURES_KEY, tables.CAPTURES, captures,
-                                "t.record_id = s.record_id", props)
-        art_table = self._merge(tables.ARTICLES_KEY, tables.ARTICLES, new_versions,
-                                "t.article_id = s.article_id AND t.version = s.version", props)
+        art_table = self._merge(tables.ARTICLES_KEY, tables.ARTICLES, new_versions, ARTICLE_KEY, props)
+        resolved = resolve_revisits(captures, latest, self.latest_by_url(site) if _has_revisits(captures) else {})
+        cap_table = self._merge(tables.CAPTURES_KEY, tables.CAPTURES, resolved, CAPTURE_KEY, props)
         return PublishResult(
             captures_added=len(captures),
             articles_seen=len({a["article_id"] for a in articles}),
@@ -74,22 +102,35 @@ class Archive:
             captures_table_version=cap_table.version(),
         )
 
+    def latest_by_url(self, site: str) -> dict[str, dict]:
+        """url -> (article_id, content_hash) of its newest version, whatever the extractor."""
+        table = self.table(tables.ARTICLES_KEY)
+        if table is None:
+            return {}
+        data = table.to_pyarrow_table(filters=[("site", "=", site)],
+                                      columns=["url", "article_id", "content_hash", "fetched_at"])
+        newest: dict[str, dict] = {}
+        for row in data.to_pylist():
+            if row["url"] not in newest or row["fetched_at"] > newest[row["url"]]["fetched_at"]:
+                newest[row["url"]] = row
+        return newest
+
     def _merge(self, key: str, schema: pa.Schema, rows: list[dict], predicate: str,
                props: CommitProperties) -> DeltaTable:
-        """Insert the rows that are not there yet (partitioned by site), in one commit."""
-        table = self._ensure(key, schema)
+        """Insert the rows that are not there yet, in one commit (none when nothing is new)."""
+        table = self.table(key)
         if not rows:
             return table
         source = pa.Table.from_pylist(rows, schema=schema)
-        predicate = f"t.site = '{_sql_str(rows[0]['site'])}' AND {predicate}"
-        (table.merge(source, predicate=predicate, source_alias="s", target_alias="t",
-                     commit_properties=props)
+        site = _sql_str(rows[0]["site"])
+        (table.merge(source, predicate=f"t.site = '{site}' AND {predicate}", source_alias="s",
+                     target_alias="t", commit_properties=props)
               .when_not_matched_insert_all()
               .execute())
         return table
 
 
-def _newest_per_article(articles: list[dict]) -> list[dict]:
+def newest_per_article(articles: list[dict]) -> list[dict]:
     newest: dict[str, dict] = {}
     for row in articles:
         known = newest.get(row["article_id"])
@@ -110,6 +151,22 @@ def plan_versions(candidates: list[dict], latest: dict[str, dict]) -> list[dict]
     return planned
 
 
+def resolve_revisits(captures: list[dict], latest: dict[str, dict], by_url: dict[str, dict]) -> list[dict]:
+    """A revisit record says the URL's payload is unchanged since its previous capture:
+    it counts as a sighting of that URL's newest article version."""
+    resolved = []
+    for row in captures:
+        known = by_url.get(row["url"]) if row.get("record_type") == "revisit" else None
+        if known and not row.get("article_id"):
+            row = {**row, "article_id": known["article_id"], "content_hash": known["content_hash"]}
+        resolved.append(row)
+    return resolved
+
+
+def _has_revisits(captures: list[dict]) -> bool:
+    return any(row.get("record_type") == "revisit" for row in captures)
+
+
 def change_kind(old: dict | None, new: dict) -> str:
     if old is None:
         return "new"
@@ -122,7 +179,3 @@ def change_kind(old: dict | None, new: dict) -> str:
 
 def _sql_str(value: str) -> str:
     return value.replace("'", "''")
-
-
-def row_count(table: DeltaTable | None) -> int:
-    return 0 if table is None else table.to_pyarrow_table(columns=["site"]).num_rows

@@ -3,7 +3,6 @@ responses into article rows; every response also becomes a capture row, with
 the reason when it yielded no article."""
 from __future__ import annotations
 
-import hashlib
 import json
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -11,6 +10,7 @@ from typing import Callable, Iterable
 
 from spiders.siteconfig import SiteDefinition
 
+from .fingerprint import fingerprint
 from .extract import EXTRACTOR_VERSION, Article, NotAnArticle, extract_article
 from .urls import article_id
 from .warcreader import ResponseRecord, iter_responses
@@ -54,7 +54,7 @@ def clean_record(record: ResponseRecord, site: SiteDefinition, run_id: str) -> t
         capture["skip_reason"] = str(exc)
         return capture, None
     row = article_row(article, record, site, run_id)
-    capture["article_id"] = row["article_id"]
+    capture["article_id"], capture["content_hash"] = row["article_id"], row["content_hash"]
     return capture, row
 
 
@@ -96,7 +96,7 @@ def _capture_row(record: ResponseRecord, site: SiteDefinition, run_id: str) -> d
         "mime": record.mime, "content_length": len(record.body),
         "payload_digest": record.payload_digest, "ip_address": record.ip_address,
         "warc_key": record.warc_key, "warc_offset": record.offset, "warc_length": record.length,
-        "article_id": None, "skip_reason": None,
+        "article_id": None, "content_hash": None, "skip_reason": None,
     }
 
 
@@ -109,8 +109,8 @@ def article_row(article: Article, record: ResponseRecord, site: SiteDefinition, 
     }
     return {
         "site": site.name, "article_id": article_id(article.canonical_url), "version": None,
-        "change": None, "content_hash": content_hash(content),
-        "text_hash": content_hash({"text": article.text}),
+        "change": None, "content_hash": fingerprint(content),
+        "text_hash": fingerprint({"text": article.text}),
         "url": article.url, "canonical_url": article.canonical_url, **content,
         "word_count": len(article.text.split()),
         "fetched_at": warc_datetime(record.fetched_at), "warc_key": record.warc_key,
@@ -118,12 +118,6 @@ def article_row(article: Article, record: ResponseRecord, site: SiteDefinition, 
         "warc_record_id": record.record_id, "run_id": run_id, "extractor": EXTRACTOR_VERSION,
         "sources": json.dumps(article.sources, sort_keys=True),
     }
-
-
-def content_hash(content: dict) -> str:
-    """Hash of what a reader sees; whitespace-only differences do not count."""
-    canonical = {k: (" ".join(v.split()) if isinstance(v, str) else v) for k, v in content.items()}
-    return hashlib.sha256(json.dumps(canonical, sort_keys=True, default=str).encode()).hexdigest()
 
 
 def warc_datetime(value: str) -> datetime:

@@ -1,4 +1,9 @@
-"""Schemas of the archive's Delta tables, shared by the clean and publish steps."""
+"""Schemas of the archive's Delta tables, shared by the clean, publish and read sides.
+
+`articles` holds one row per version of an article (per extractor); `captures`
+one row per fetched URL. When a version was first and last seen is read from
+the captures that showed its content, so the archive stays append-only.
+"""
 from __future__ import annotations
 
 import pyarrow as pa
@@ -20,7 +25,8 @@ CAPTURES = pa.schema([
     ("warc_key", pa.string()),
     ("warc_offset", pa.int64()),
     ("warc_length", pa.int64()),
-    ("article_id", pa.string()),         # set when the capture yielded an article
+    ("article_id", pa.string()),         # set when the capture yielded (or revisited) an article
+    ("content_hash", pa.string()),       # ... and which version's content it showed
     ("skip_reason", pa.string()),        # why it did not, otherwise
 ])
 
@@ -44,7 +50,7 @@ ARTICLES = pa.schema([
     ("image_caption", pa.string()),
     ("text", pa.string()),
     ("word_count", pa.int32()),
-    ("fetched_at", UTC_TS),
+    ("fetched_at", UTC_TS),              # the capture that first showed this content
     ("warc_key", pa.string()),
     ("warc_offset", pa.int64()),
     ("warc_length", pa.int64()),

@@ -1,11 +1,12 @@
 import json
+import threading
 from datetime import datetime, timedelta, timezone
 
 import pytest
 from deltalake import DeltaTable
 
-from pipelines.archive import Archive, change_kind
-from pipelines.clean import content_hash
+from pipelines.archive import Archive, PublishResult, change_kind
+from pipelines.fingerprint import fingerprint
 from pipelines.store import open_store
 from pipelines.tables import ARTICLES, ARTICLES_KEY, CAPTURES, CAPTURES_KEY
 
@@ -17,8 +18,8 @@ def article(aid: str, title: str = "Title", text: str = "Body text.", fetched: d
     content = {"title": title, "text": text, "authors": ["A"], "published": T0, "modified": None,
                "language": "en", "section": "news", "description": None}
     row.update(content, site="demo", article_id=aid, url=f"http://x/{aid}", canonical_url=f"http://x/{aid}",
-               content_hash=content_hash(content), text_hash=content_hash({"text": text}),
-               fetched_at=fetched, run_id=run, word_count=len(text.split()))
+               content_hash=fingerprint(content), text_hash=fingerprint({"text": text}),
+               fetched_at=fetched, run_id=run, word_count=len(text.split()), extractor="x/1")
     return row
 
 
@@ -96,3 +97,57 @@ def test_change_kind():
     assert change_kind(old, {"title": "b", "text_hash": "1"}) == "headline"
     assert change_kind(old, {"title": "a", "text_hash": "2"}) == "body"
     assert change_kind(old, {"title": "a", "text_hash": "1"}) == "metadata"
+
+
+def publish_together(archive: Archive, jobs: list[tuple[str, list[dict], list[dict]]]) -> list:
+    """Start every publish at the same moment, each through its own Archive object."""
+    barrier = threading.Barrier(len(jobs))
+    results: list = [None] * len(jobs)
+
+    def run(i, run_id, caps, arts):
+        barrier.wait()
+        try:
+            results[i] = Archive(archive.store).publish("demo", run_id, caps, arts)
+        except Exception as exc:   # surfaced by the assertion below
+            results[i] = exc
+
+    threads = [threading.Thread(target=run, args=(i, *job)) for i, job in enumerate(jobs)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(120)
+    return results
+
+
+def test_concurrent_publishes_lose_no_rows(archive):
+    archive.ensure_tables()
+    jobs = [(f"r{n}", [capture(f"c{n}-{i}", f"r{n}") for i in range(3)],
+             [article(f"a{n}-{i}", run=f"r{n}") for i in range(5)]) for n in range(3)]
+    results = publish_together(archive, jobs)
+    assert all(isinstance(r, PublishResult) for r in results), results
+    assert len(rows(archive)) == 15 and len(rows(archive, CAPTURES_KEY)) == 9
+
+
+def test_the_same_run_published_twice_at_once_lands_once(archive):
+    archive.ensure_tables()
+    job = ("r1", [capture("c1")], [article("a"), article("b")])
+    results = publish_together(archive, [job, job])
+    assert all(isinstance(r, PublishResult) for r in results), results
+    assert sorted(r.versions_added for r in results) == [0, 2]
+    assert max(r.attempts for r in results) > 1          # the loser really had to plan again
+    assert len(rows(archive)) == 2 and len(rows(archive, CAPTURES_KEY)) == 1
+
+
+def test_trivia_do_not_make_versions(archive):
+    archive.publish("demo", "r1", [], [article("a", text="Body text. Updated 5 minutes ago")])
+    result = archive.publish("demo", "r2", [], [article("a", text="Body\u00a0 text.\u200b Updated 2 hours ago")])
+    assert result.versions_added == 0
+
+
+def test_revisits_count_as_sightings_of_the_newest_version(archive):
+    archive.publish("demo", "r1", [capture("c1")], [article("a")])
+    revisit = {**capture("c2", "r2"), "url": "http://x/a", "record_type": "revisit"}
+    archive.publish("demo", "r2", [revisit], [])
+    got = {r["record_id"]: r for r in rows(archive, CAPTURES_KEY)}
+    assert got["c2"]["article_id"] == "a"
+    assert got["c2"]["content_hash"] == rows(archive)[0]["content_hash"]
