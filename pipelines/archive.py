@@ -57,20 +57,21 @@ class Archive:
                 DeltaTable.create(self.store.table_uri(key), schema=schema, mode="ignore",
                                   partition_by=["site"], storage_options=self.store.storage_options())
 
-    def latest_versions(self, site: str, extractor: str) -> dict[str, dict]:
-        """article_id -> the newest stored version (number, hashes, title, url) for one extractor."""
+    def known_versions(self, site: str, extractor: str) -> dict[str, dict]:
+        """article_id -> its newest stored version and every content hash it ever had (one extractor)."""
         table = self.table(tables.ARTICLES_KEY)
         if table is None:
             return {}
         data = table.to_pyarrow_table(
             filters=[("site", "=", site), ("extractor", "=", extractor)],
-            columns=["article_id", "version", "content_hash", "text_hash", "title", "url"])
-        latest: dict[str, dict] = {}
+            columns=["article_id", "version", "content_hash", "text_hash", "title"])
+        known: dict[str, dict] = {}
         for row in data.to_pylist():
-            known = latest.get(row["article_id"])
-            if known is None or row["version"] > known["version"]:
-                latest[row["article_id"]] = row
-        return latest
+            entry = known.setdefault(row["article_id"], {**row, "hashes": set()})
+            entry["hashes"].add(row["content_hash"])
+            if row["version"] > entry["version"]:
+                entry.update(row)
+        return known
 
     def publish(self, site: str, run_id: str, captures: list[dict], articles: list[dict]) -> PublishResult:
         self.ensure_tables()
@@ -86,11 +87,11 @@ class Archive:
 
     def _publish_once(self, site: str, run_id: str, captures: list[dict], articles: list[dict]) -> PublishResult:
         extractor = articles[0]["extractor"] if articles else None
-        latest = self.latest_versions(site, extractor) if extractor else {}
-        new_versions = plan_versions(newest_per_article(articles), latest)
+        known = self.known_versions(site, extractor) if extractor else {}
+        new_versions = plan_versions(articles, known)
         props = CommitProperties(custom_metadata={"newsarchive.run_id": run_id, "newsarchive.site": site})
         art_table = self._merge(tables.ARTICLES_KEY, tables.ARTICLES, new_versions, ARTICLE_KEY, props)
-        resolved = resolve_revisits(captures, latest, self.latest_by_url(site) if _has_revisits(captures) else {})
+        resolved = resolve_revisits(captures, self.latest_by_url(site) if _has_revisits(captures) else {})
         cap_table = self._merge(tables.CAPTURES_KEY, tables.CAPTURES, resolved, CAPTURE_KEY, props)
         return PublishResult(
             captures_added=len(captures),
@@ -130,28 +131,24 @@ class Archive:
         return table
 
 
-def newest_per_article(articles: list[dict]) -> list[dict]:
-    newest: dict[str, dict] = {}
-    for row in articles:
-        known = newest.get(row["article_id"])
-        if known is None or row["fetched_at"] > known["fetched_at"]:
-            newest[row["article_id"]] = row
-    return list(newest.values())
-
-
-def plan_versions(candidates: list[dict], latest: dict[str, dict]) -> list[dict]:
-    """Number the rows whose content differs from the newest stored version."""
+def plan_versions(fetches: list[dict], known: dict[str, dict]) -> list[dict]:
+    """Walk each article's fetches in time order and number every content not seen before.
+    A content the article had earlier is a sighting of that version, not a new one
+    (the archive is keyed on article id and content hash)."""
     planned = []
-    for row in candidates:
-        known = latest.get(row["article_id"])
-        if known and known["content_hash"] == row["content_hash"]:
+    for row in sorted(fetches, key=lambda r: (r["article_id"], r["fetched_at"])):
+        entry = known.setdefault(row["article_id"], {"version": 0, "hashes": set(), "title": None,
+                                                     "text_hash": None})
+        if row["content_hash"] in entry["hashes"]:
             continue
-        planned.append({**row, "version": (known["version"] + 1) if known else 1,
-                        "change": change_kind(known, row)})
+        previous = entry if entry["version"] else None
+        planned.append({**row, "version": entry["version"] + 1, "change": change_kind(previous, row)})
+        entry.update(version=entry["version"] + 1, title=row["title"], text_hash=row["text_hash"])
+        entry["hashes"].add(row["content_hash"])
     return planned
 
 
-def resolve_revisits(captures: list[dict], latest: dict[str, dict], by_url: dict[str, dict]) -> list[dict]:
+def resolve_revisits(captures: list[dict], by_url: dict[str, dict]) -> list[dict]:
     """A revisit record says the URL's payload is unchanged since its previous capture:
     it counts as a sighting of that URL's newest article version."""
     resolved = []

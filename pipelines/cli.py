@@ -20,7 +20,9 @@ console = Console(stderr=True)
 out = Console()
 
 # Modules that add commands of their own: each has `register(sub, add_store_options)`.
-COMMAND_MODULES: tuple[str, ...] = ()
+COMMAND_MODULES: tuple[str, ...] = (
+    "pipelines.cli_archive",
+)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -71,10 +71,18 @@ def test_changes_get_new_versions_with_their_kind(archive):
     assert got == {("a", 1): "new", ("a", 2): "headline", ("b", 1): "new", ("b", 2): "body", ("c", 1): "new"}
 
 
-def test_newest_fetch_in_a_run_wins(archive):
-    archive.publish("demo", "r1", [], [article("a", text="old words", fetched=T0),
-                                       article("a", text="new words", fetched=T0 + timedelta(hours=1))])
-    assert [r["text"] for r in rows(archive)] == ["new words"]
+def test_every_content_seen_in_a_run_is_kept_in_time_order(archive):
+    archive.publish("demo", "r1", [], [article("a", text="new words", fetched=T0 + timedelta(hours=1)),
+                                       article("a", text="old words", fetched=T0),
+                                       article("a", text="new words", fetched=T0 + timedelta(hours=2))])
+    assert [(r["version"], r["text"]) for r in rows(archive)] == [(1, "old words"), (2, "new words")]
+
+
+def test_a_return_to_earlier_content_is_not_a_new_version(archive):
+    archive.publish("demo", "r1", [], [article("a", text="first")])
+    archive.publish("demo", "r2", [], [article("a", text="second", fetched=T0 + timedelta(days=1))])
+    result = archive.publish("demo", "r3", [], [article("a", text="first", fetched=T0 + timedelta(days=2))])
+    assert result.versions_added == 0 and len(rows(archive)) == 2
 
 
 def test_each_publish_is_one_commit_per_table_with_the_run_id(archive):

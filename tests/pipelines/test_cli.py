@@ -125,3 +125,78 @@ def test_unreachable_store(tmp_path):
     result = newsarchive("demo", "--store", "s3://nowhere/archive", "--port", str(free_port()), cwd=tmp_path, env=env)
     assert_one_line_error(result, "s3://nowhere")
     assert not (tmp_path / "staging").exists()
+
+
+# -- research commands on the same archive (revision 1, again, revision 2) ----------------
+def revised_and_not():
+    old = {a.path: a for a in build_articles(1)}
+    revised = [a for a in build_articles(2) if a.revised]
+    headline = next(a for a in revised if a.headline != old[a.path].headline)
+    unchanged = next(a for a in build_articles(2) if not a.revised)
+    return old, headline, unchanged
+
+
+def article_url(work: Path, path: str) -> str:
+    rows = versions(work / "archive")
+    return next(r["url"] for r in rows if r["url"].endswith(path))
+
+
+def test_history_lists_versions(demo_runs):
+    work, _ = demo_runs
+    from pipelines.reader import open_archive
+    reader = open_archive(str(work / "archive"))
+    old, headline, unchanged = revised_and_not()
+    for article in build_articles(2)[::10]:
+        expected = 2 if article.revised else 1
+        assert len(reader.history(article_url(work, article.path))) == expected
+    result = newsarchive("history", article_url(work, headline.path), cwd=work)
+    assert result.returncode == 0, result.stderr
+    assert "headline" in result.stdout and "new" in result.stdout
+
+
+def test_diff_shows_the_changed_words(demo_runs):
+    work, _ = demo_runs
+    old, headline, _ = revised_and_not()
+    result = newsarchive("diff", article_url(work, headline.path), cwd=work)
+    assert result.returncode == 0, result.stderr
+    removed = set(old[headline.path].headline.split()) - set(headline.headline.split())
+    added = set(headline.headline.split()) - set(old[headline.path].headline.split())
+    assert any(f"[-{w}" in result.stdout for w in removed)
+    assert any(f"{{+{w}" in result.stdout for w in added)
+    page = work / "diff.html"
+    assert newsarchive("diff", article_url(work, headline.path), "--html", str(page), cwd=work).returncode == 0
+    assert "<ins>" in page.read_text() and "<del>" in page.read_text()
+
+
+def test_show_at_a_time_before_the_revision_gives_the_first_version(demo_runs):
+    work, _ = demo_runs
+    old, headline, _ = revised_and_not()
+    from pipelines.reader import open_archive
+    history = open_archive(str(work / "archive")).history(article_url(work, headline.path))
+    between = history["fetched_at"].iloc[1] - (history["fetched_at"].iloc[1] - history["fetched_at"].iloc[0]) / 2
+    result = newsarchive("show", article_url(work, headline.path), "--at", between.isoformat(), cwd=work)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[0] == old[headline.path].headline
+    newest = newsarchive("show", article_url(work, headline.path), cwd=work)
+    assert newest.stdout.splitlines()[0] == headline.headline
+
+
+def test_export_formats(demo_runs):
+    work, _ = demo_runs
+    import pyarrow.parquet as pq
+    total = len(versions(work / "archive"))
+    for fmt in ("parquet", "jsonl", "csv"):
+        target = work / f"export.{fmt}"
+        result = newsarchive("export", "--format", fmt, "--out", str(target), cwd=work)
+        assert result.returncode == 0, result.stderr
+    assert pq.read_table(work / "export.parquet").num_rows == total
+    lines = (work / "export.jsonl").read_text().splitlines()
+    assert len(lines) == total and json.loads(lines[0])["replay_path"].endswith(json.loads(lines[0])["url"])
+    july = newsarchive("export", "--format", "jsonl", "--out", str(work / "july.jsonl"),
+                       "--since", "2024-07-01", "--until", "2024-07-08", cwd=work)
+    assert july.returncode == 0
+    got = [json.loads(l) for l in (work / "july.jsonl").read_text().splitlines()]
+    assert got and all("2024-07-01" <= r["published"][:10] < "2024-07-08" for r in got)
+    expected = sum(1 + a.revised for a in build_articles(2)
+                   if "2024-07-01" <= a.published.astimezone(__import__("datetime").timezone.utc).date().isoformat() < "2024-07-08")
+    assert len(got) == expected
