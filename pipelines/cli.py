@@ -13,6 +13,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn
 from spiders.siteconfig import SiteError, load_site, load_sites
 
 from . import steps
+from .archive import ArchiveError
 from .settings import PipelineSettings
 from .store import StoreError
 
@@ -30,7 +31,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     try:
         return args.func(args) or 0
-    except (SiteError, StoreError, steps.StepError) as exc:
+    except (SiteError, StoreError, steps.StepError, ArchiveError) as exc:
         console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
         return 2
     except KeyboardInterrupt:

@@ -55,11 +55,21 @@ def _with_replay_path(batch: pa.RecordBatch) -> pa.RecordBatch:
     return batch.append_column("replay_path", replay)
 
 
-def _write_parquet(out: Path, batches: Iterator[pa.RecordBatch], progress) -> int:
+def _write_parquet(out: Path, batches, progress) -> int:
+    return _write_with(out, batches, progress, lambda schema: pq.ParquetWriter(out, schema))
+
+
+def _write_csv(out: Path, batches, progress) -> int:
+    return _write_with(out, (_flatten_lists(b) for b in batches), progress,
+                       lambda schema: pacsv.CSVWriter(str(out), schema))
+
+
+def _write_with(out: Path, batches, progress, open_writer) -> int:
+    """Stream batches into a writer opened on the first batch's schema."""
     total, writer = 0, None
     try:
         for batch in batches:
-            writer = writer or pq.ParquetWriter(out, batch.schema)
+            writer = writer or open_writer(batch.schema)
             writer.write_batch(batch)
             total += batch.num_rows
             progress(batch.num_rows)
@@ -79,23 +89,6 @@ def _write_jsonl(out: Path, batches, progress) -> int:
                 fh.write(json.dumps(row, ensure_ascii=False, default=_iso) + "\n")
             total += batch.num_rows
             progress(batch.num_rows)
-    return total
-
-
-def _write_csv(out: Path, batches, progress) -> int:
-    total, writer = 0, None
-    try:
-        for batch in batches:
-            batch = _flatten_lists(batch)
-            writer = writer or pacsv.CSVWriter(str(out), batch.schema)
-            writer.write_batch(batch)
-            total += batch.num_rows
-            progress(batch.num_rows)
-    finally:
-        if writer:
-            writer.close()
-    if writer is None:
-        out.write_text("")
     return total
 
 
