@@ -122,10 +122,11 @@ class Archive:
         table = self.table(key)
         if not rows:
             return table
-        source = pa.Table.from_pylist(rows, schema=schema)
+        order = "article_id" if "version" in schema.names else "url"
+        source = pa.Table.from_pylist(rows, schema=schema).sort_by(order)   # tight row-group stats
         site = _sql_str(rows[0]["site"])
         (table.merge(source, predicate=f"t.site = '{site}' AND {predicate}", source_alias="s",
-                     target_alias="t", commit_properties=props)
+                     target_alias="t", commit_properties=props, writer_properties=tables.WRITER_PROPERTIES)
               .when_not_matched_insert_all()
               .execute())
         return table

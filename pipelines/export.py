@@ -12,6 +12,7 @@ from typing import Callable, Iterator
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
+import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
 from .reader import ArchiveReader, eq
@@ -28,7 +29,10 @@ def export(reader: ArchiveReader, out: Path, fmt: str, site: str | None = None,
     if fmt not in FORMATS:
         raise ValueError(f"unknown format {fmt!r} (choose from {', '.join(FORMATS)})")
     dataset = reader.dataset()
-    scanner = dataset.scanner(filter=_filter(reader, site, since, until), batch_size=BATCH_ROWS)
+    # no read-ahead: memory stays at about one row group, whatever the archive's size
+    scanner = dataset.scanner(filter=_filter(reader, site, since, until), batch_size=BATCH_ROWS,
+                              batch_readahead=0, fragment_readahead=0, use_threads=False,
+                              fragment_scan_options=ds.ParquetFragmentScanOptions(pre_buffer=False))
     batches = (_with_replay_path(b) for b in scanner.to_batches() if b.num_rows)
     writer = {"parquet": _write_parquet, "jsonl": _write_jsonl, "csv": _write_csv}[fmt]
     return writer(out, batches, progress or (lambda n: None))

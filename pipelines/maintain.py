@@ -45,7 +45,7 @@ def _maintain_table(table: DeltaTable, key: str, order: list[str], retention_day
                     dry_run: bool) -> MaintainReport:
     before = len(table.file_uris())
     if not dry_run:
-        table.optimize.z_order(order)
+        table.optimize.z_order(order, writer_properties=tables.WRITER_PROPERTIES)
         table.create_checkpoint()
     # Versions younger than the retention keep every file they reference: vacuum only
     # deletes files that were removed from the table longer ago than that.

@@ -7,6 +7,7 @@ the captures that showed its content, so the archive stays append-only.
 from __future__ import annotations
 
 import pyarrow as pa
+from deltalake import WriterProperties
 
 UTC_TS = pa.timestamp("us", tz="UTC")
 
@@ -62,3 +63,7 @@ ARTICLES = pa.schema([
 
 ARTICLES_KEY = "articles"
 CAPTURES_KEY = "captures"
+
+# Small row groups keep per-group statistics useful (one article's versions are found
+# without reading whole files) and bound the memory a streaming reader needs.
+WRITER_PROPERTIES = WriterProperties(max_row_group_size=32_768)
