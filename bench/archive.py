@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import random
-import resource
 import shutil
 import subprocess
 import sys
@@ -97,10 +96,12 @@ def main() -> int:
             print(f"maintain: {time.perf_counter() - start:.1f} s")
 
     out = root / "export.parquet"
-    code = ("import sys, time, resource; sys.path.insert(0, %r)\n"
+    # VmHWM, not ru_maxrss: Linux carries ru_maxrss over from the parent across exec
+    code = ("import sys, time; sys.path.insert(0, %r)\n"
             "from pipelines.reader import open_archive; from pipelines.export import export\n"
             "t = time.perf_counter(); n = export(open_archive(%r), __import__('pathlib').Path(%r), 'parquet')\n"
-            "print(n, time.perf_counter() - t, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)"
+            "hwm = [l for l in open('/proc/self/status') if l.startswith('VmHWM')][0].split()[1]\n"
+            "print(n, time.perf_counter() - t, hwm)"
             % (str(Path(__file__).resolve().parents[1]), str(root / "store"), str(out)))
     rows, seconds, peak_kb = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                                             check=True).stdout.split()

@@ -33,18 +33,37 @@ def eq(name: str, value, cast: bool = True) -> pc.Expression:
 
 
 def scan(dataset: ds.Dataset, columns: list[str] | None = None, **equals) -> pa.Table:
-    """Rows where every column equals its value; tries the fast form (statistics can
-    skip files) and falls back to the cast one when some file holds string views."""
-    def where(cast: bool):
-        expr = None
-        for name, value in equals.items():
-            term = eq(name, value, cast)
-            expr = term if expr is None else expr & term
-        return expr
+    """Rows where every column equals its value. Row groups whose Parquet statistics
+    rule the first value out are never read, so finding one article among a million
+    versions reads a few row groups, not the whole table."""
+    name, value = next(iter(equals.items()))
+    fragments = [piece for fragment in dataset.get_fragments() for piece in _row_groups_with(fragment, name, value)]
+    if not fragments:
+        return dataset.schema.empty_table().select(columns) if columns else dataset.schema.empty_table()
+    pruned = ds.FileSystemDataset(fragments, dataset.schema, dataset.format, dataset.filesystem)
+    expr = None
+    for key, wanted in equals.items():
+        term = eq(key, wanted)
+        expr = term if expr is None else expr & term
+    return pruned.to_table(filter=expr, columns=columns)
+
+
+def _row_groups_with(fragment, name: str, value: str) -> list:
+    """The fragment, narrowed to the row groups whose min/max can hold `value`."""
     try:
-        return dataset.to_table(filter=where(False), columns=columns)
-    except pa.ArrowNotImplementedError:
-        return dataset.to_table(filter=where(True), columns=columns)
+        fragment.ensure_complete_metadata()
+        groups = fragment.row_groups
+    except (AttributeError, pa.ArrowInvalid):
+        return [fragment]
+    keep = [g.id for g in groups if _may_hold(g.statistics.get(name), value)]
+    return [fragment.subset(row_group_ids=keep)] if keep else []
+
+
+def _may_hold(stats: dict | None, value: str) -> bool:
+    if not stats or stats.get("min") is None or stats.get("max") is None:
+        return True      # no statistics (e.g. a partition column): cannot rule it out
+    low, high = (v.decode() if isinstance(v, bytes) else str(v) for v in (stats["min"], stats["max"]))
+    return low <= value <= high
 
 
 class ArchiveNotFound(Exception):
