@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup demo test lock clean airflow-db
+.PHONY: setup demo test lock clean airflow-db airflow
 
 setup: $(STAMP)
 
@@ -21,6 +21,12 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
+
+# Airflow on this machine (no Docker): UI on http://127.0.0.1:$(AIRFLOW_PORT)/, Ctrl-C stops it.
+# The archive goes to $$NEWSARCHIVE_STORE (default ./archive; s3://bucket/prefix works too).
+AIRFLOW_PORT ?= 8080
+airflow: $(STAMP)
+	$(BIN)/python -m pipelines.localairflow --port $(AIRFLOW_PORT)
 
 # Re-resolve every pinned version (needs the package index).
 lock: $(STAMP)

@@ -1,11 +1,18 @@
-"""One Airflow DAG per site definition: crawl -> upload -> clean -> publish.
+"""One Airflow DAG per enabled site definition: crawl -> upload -> clean -> publish.
+
+Each scheduled or backfill run covers a real data interval, from the previous
+cron tick to this one in the site's time zone (CronDataIntervalTimetable), and
+crawls only the articles dated in it; scheduled runs also re-check recent
+articles on a decaying schedule. Manual runs (no logical date) do a full
+discovery unless their `discovery` param says "window".
 
 Parsing stays fast: only the site files are read here (no network, no pandas,
 Scrapy or Delta imports); the tasks import the pipeline when they run.
 """
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+import logging
+from datetime import datetime, timedelta
 
 from airflow.sdk import DAG, Asset, CronDataIntervalTimetable, Param, get_current_context, task
 
@@ -18,7 +25,10 @@ DEFAULT_ARGS = {
     "retry_delay": timedelta(minutes=5),
     "retry_exponential_backoff": True,
 }
+# Downstream DAGs can be scheduled on the archive: `schedule=[ARCHIVE_ASSET]`.
 ARCHIVE_ASSET = Asset("newsarchive-articles", uri="newsarchive://archive/articles")
+WINDOWED_RUN_TYPES = ("scheduled", "backfill")
+log = logging.getLogger(__name__)
 
 
 def _run() -> tuple[str, PipelineSettings]:
@@ -27,29 +37,54 @@ def _run() -> tuple[str, PipelineSettings]:
     return safe_run_id(get_current_context()["run_id"]), PipelineSettings.from_env()
 
 
+def crawl_window(site: SiteDefinition, context) -> tuple[datetime, datetime] | None:
+    """The run's data interval (widened by the site's lookback), or None for a full discovery."""
+    mode = context["params"].get("discovery") or "auto"
+    start, end = context.get("data_interval_start"), context.get("data_interval_end")
+    run_type = str(getattr(context["dag_run"], "run_type", "") or "")
+    windowed = mode == "window" or (mode == "auto" and run_type.split(".")[-1].lower() in WINDOWED_RUN_TYPES)
+    if not windowed or start is None or end is None or start >= end:
+        return None
+    return start - timedelta(hours=site.schedule.lookback_hours), end
+
+
 def build_dag(site: SiteDefinition) -> DAG:
+    zone = site.schedule.timezone
     with DAG(
-        dag_id=f"newsarchive_{site.name}",
+        dag_id=site.dag_id,
         description=f"Crawl and archive {site.title or site.base_url}",
-        schedule=CronDataIntervalTimetable(site.schedule.cron, timezone=site.schedule.timezone),
-        start_date=datetime(2024, 6, 1, tzinfo=timezone.utc),
-        catchup=False,
-        max_active_runs=1,
+        schedule=CronDataIntervalTimetable(site.schedule.cron, timezone=zone),
+        start_date=_start_date(site),
+        catchup=site.schedule.catchup,
+        max_active_runs=site.schedule.max_active_runs,
         default_args=DEFAULT_ARGS,
-        params={"base_url": Param(None, type=["null", "string"],
-                                  description="fetch the site from another address (mirror, demo)")},
+        params={
+            "base_url": Param(None, type=["null", "string"],
+                              description="fetch the site from another address (mirror, demo)"),
+            "discovery": Param("auto", enum=["auto", "window", "full"],
+                               description="auto: the data interval for scheduled and backfill runs, "
+                                           "everything for manual ones"),
+        },
         tags=["newsarchive", site.name],
         doc_md=__doc__,
     ) as dag:
 
-        @task(execution_timeout=timedelta(hours=6))
+        # The site's pool bounds its crawls across all runs, backfills included.
+        @task(execution_timeout=timedelta(hours=6), pool=site.pool)
         def crawl() -> dict:
             """Runs Scrapy in its own process; WARCs land in the staging folder."""
             from pipelines import steps
+            from pipelines.recheck import recheck_urls
 
             run_id, settings = _run()
-            base_url = get_current_context()["params"].get("base_url")
-            return steps.crawl(site.name, run_id, settings, base_url)
+            context = get_current_context()
+            window = crawl_window(site, context)
+            recheck = []
+            if window and "scheduled" in str(context["dag_run"].run_type).lower():
+                recheck = recheck_urls(steps.open_checked_store(settings), site, *window)
+            log.info("window %s, %d articles to re-check", window, len(recheck))
+            return steps.crawl(site.name, run_id, settings, context["params"].get("base_url"),
+                               window=window, recheck=recheck)
 
         @task
         def upload(crawl_summary: dict) -> list[str]:
@@ -65,7 +100,8 @@ def build_dag(site: SiteDefinition) -> DAG:
             run_id, settings = _run()
             return steps.clean(site.name, run_id, settings)
 
-        @task(outlets=[ARCHIVE_ASSET])
+        # One publish of a site at a time: each plans its versions against the table it read.
+        @task(outlets=[ARCHIVE_ASSET], max_active_tis_per_dag=1)
         def publish(clean_counts: dict) -> dict:
             from pipelines import steps
 
@@ -77,12 +113,16 @@ def build_dag(site: SiteDefinition) -> DAG:
     return dag
 
 
+def _start_date(site: SiteDefinition) -> datetime:
+    import pendulum
+
+    day = site.schedule.start_date
+    return pendulum.datetime(day.year, day.month, day.day, tz=site.schedule.timezone)
+
+
 _sites, _errors = load_sites(PipelineSettings.from_env().sites_dir)
 for _error in _errors:
-    # a broken site file must not hide the other sites' DAGs
-    import logging
-
-    logging.getLogger(__name__).error("skipping site: %s", _error)
+    log.error("skipping site: %s", _error)      # a broken site file must not hide the other sites' DAGs
 for _site in _sites:
     if _site.enabled:
-        globals()[f"newsarchive_{_site.name}"] = build_dag(_site)
+        globals()[_site.dag_id] = build_dag(_site)

@@ -126,7 +126,8 @@ class Archive:
         source = pa.Table.from_pylist(rows, schema=schema).sort_by(order)   # tight row-group stats
         site = _sql_str(rows[0]["site"])
         (table.merge(source, predicate=f"t.site = '{site}' AND {predicate}", source_alias="s",
-                     target_alias="t", commit_properties=props, writer_properties=tables.WRITER_PROPERTIES)
+                     target_alias="t", commit_properties=props, writer_properties=tables.WRITER_PROPERTIES,
+                     merge_schema=True)   # archives made before a column was added gain it
               .when_not_matched_insert_all()
               .execute())
         return table

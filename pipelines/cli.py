@@ -23,6 +23,9 @@ out = Console()
 # Modules that add commands of their own: each has `register(sub, add_store_options)`.
 COMMAND_MODULES: tuple[str, ...] = (
     "pipelines.cli_archive",
+    "pipelines.cli_backfill",
+    "pipelines.cli_warc",
+    "pipelines.cli_extract",
 )
 
 

@@ -1,6 +1,7 @@
 """Find the article object in a page's JSON-LD (schema.org), however it is nested."""
 from __future__ import annotations
 
+import html
 import json
 from typing import Any, Iterator
 
@@ -52,7 +53,7 @@ def names(value: Any) -> list[str]:
         return [n for item in value for n in names(item)]
     if isinstance(value, dict):
         return names(value.get("name"))
-    text = str(value).strip()
+    text = html.unescape(str(value)).strip()
     return [text] if text else []
 
 
@@ -62,7 +63,8 @@ def text_value(value: Any) -> str | None:
         value = value[0] if value else None
     if isinstance(value, dict):
         value = value.get("@id") or value.get("url") or value.get("name")
-    return str(value).strip() if value else None
+    # some sites HTML-escape inside JSON ("&#8217;"): a reader wants the characters
+    return html.unescape(str(value)).strip() if value else None
 
 
 def caption(image: Any) -> str | None:

@@ -19,7 +19,7 @@ import pyarrow.parquet as pq
 from spiders.crawl import SUMMARY_NAME
 from spiders.siteconfig import load_site
 
-from . import keys, tables
+from . import keys, tables, warcindexes
 from .archive import Archive
 from .clean import clean_warcs
 from .settings import PipelineSettings
@@ -48,14 +48,25 @@ def open_checked_store(settings: PipelineSettings) -> Store:
 
 
 def crawl(site_name: str, run_id: str, settings: PipelineSettings, base_url: str | None = None,
-          on_line: Callable[[str], None] | None = None) -> dict:
-    """Crawl in a separate process (Twisted's reactor cannot restart) into the staging folder."""
+          on_line: Callable[[str], None] | None = None, *,
+          window: tuple[datetime, datetime] | None = None, recheck: list[str] | None = None) -> dict:
+    """Crawl in a separate process (Twisted's reactor cannot restart) into the staging folder.
+    With a window (start, end) only the articles dated in [start, end) are taken; `recheck`
+    lists article URLs to fetch again whatever their date."""
     load_site(site_name, settings.sites_dir)       # fail fast, before any process starts
     out = settings.run_dir(site_name, run_id)
     cmd = [sys.executable, "-m", "spiders.crawl", site_name, "--out", str(out), "--run-id", run_id,
            "--sites-dir", str(settings.sites_dir)]
     if base_url:
         cmd += ["--base-url", base_url]
+    if window:
+        cmd += ["--since", window[0].isoformat(), "--until", window[1].isoformat()]
+    if recheck:
+        recheck_file = settings.staging_dir / site_name / f"{run_id}.recheck.txt"
+        recheck_file.parent.mkdir(parents=True, exist_ok=True)
+        recheck_file.write_text("\n".join(recheck) + "\n")
+        cmd += ["--recheck", str(recheck_file)]
+    cmd += warcindexes.before_crawl(settings, site_name, run_id)    # revisits need the digest index
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, bufsize=1)
     tail: list[str] = []
     for line in proc.stdout:
@@ -81,6 +92,7 @@ def upload(site_name: str, run_id: str, settings: PipelineSettings) -> list[str]
         upload_verified(store, path, key)
         uploaded.append(key)
         log.info("uploaded %s", key)
+    warcindexes.after_upload(store, settings, site_name, run_id, uploaded)   # CDXJ, digest index
     previous = _staged_json(store, site_name, run_id, "upload.json") or {}
     uploaded = sorted(set(previous.get("warc_keys", [])) | set(uploaded))   # a retried upload adds to it
     record = {"crawl": summary or previous.get("crawl", {}), "warc_keys": uploaded}

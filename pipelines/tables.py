@@ -46,10 +46,13 @@ ARTICLES = pa.schema([
     ("modified", UTC_TS),
     ("language", pa.string()),
     ("section", pa.string()),
+    ("tags", pa.list_(pa.string())),
     ("description", pa.string()),
     ("image_url", pa.string()),
     ("image_caption", pa.string()),
+    ("publisher", pa.string()),
     ("text", pa.string()),
+    ("markdown", pa.string()),           # the body with headings, lists and quotes kept
     ("word_count", pa.int32()),
     ("fetched_at", UTC_TS),              # the capture that first showed this content
     ("warc_key", pa.string()),

@@ -3,6 +3,10 @@
 It listens to `response_downloaded`, which fires for every response the
 downloader receives (robots.txt, redirects, errors, assets included) before any
 middleware retries, follows redirects or decompresses the body.
+
+Per exchange it writes the response record, the request record and a metadata
+record with the fetch time and the page's outlinks; when the URL's payload is
+unchanged since its latest capture, a revisit record and the request record only.
 """
 from __future__ import annotations
 
@@ -14,41 +18,101 @@ from pathlib import Path
 import scrapy
 from importlib.metadata import version
 from scrapy import signals
-from scrapy.exceptions import NotConfigured
+from scrapy.exceptions import NotConfigured, StopDownload
 
 from . import __version__
+from . import wire
+from .dedup import DigestIndex
+from .outlinks import outlinks
 from .warcfiles import RotatingWarcWriter
-from .warcrecords import request_record, response_record
+from .warcrecords import (EarlierCapture, metadata_record, payload_digest, request_record,
+                          response_record, revisit_record, truncation)
 
 logger = logging.getLogger(__name__)
 
+_BYTES_META = "warc_bytes_received"
+
 
 class WarcCapture:
-    def __init__(self, crawler, directory: Path, prefix: str, max_bytes: int):
+    def __init__(self, crawler, directory: Path, prefix: str, max_bytes: int,
+                 index: DigestIndex | None = None, max_response_bytes: int = 0):
         self.stats = crawler.stats
         settings = crawler.settings
         self.writer = RotatingWarcWriter(directory, prefix, self._warcinfo(settings), max_bytes)
+        self.index = index or DigestIndex()
+        self.max_response_bytes = max_response_bytes
 
     @classmethod
     def from_crawler(cls, crawler):
-        directory = crawler.settings.get("WARC_DIR")
+        settings = crawler.settings
+        directory = settings.get("WARC_DIR")
         if not directory:
             raise NotConfigured("WARC_DIR is not set")
-        ext = cls(crawler, Path(directory), crawler.settings.get("WARC_PREFIX", "newsarchive"),
-                  crawler.settings.getint("WARC_MAX_BYTES", 1_000_000_000))
+        wire.install()          # reason phrases and connection headers, which Scrapy drops
+        index = DigestIndex.load(settings.get("WARC_DEDUP_INDEX"))
+        ext = cls(crawler, Path(directory), settings.get("WARC_PREFIX", "newsarchive"),
+                  settings.getint("WARC_MAX_BYTES", 1_000_000_000), index,
+                  settings.getint("DOWNLOAD_MAXSIZE", 0))
+        logger.info("dedup index: %d URLs", len(index))
+        crawler.signals.connect(ext.request_reached_downloader, signal=signals.request_reached_downloader)
+        crawler.signals.connect(ext.bytes_received, signal=signals.bytes_received)
         crawler.signals.connect(ext.response_downloaded, signal=signals.response_downloaded)
         crawler.signals.connect(ext.spider_closed, signal=signals.spider_closed)
         return ext
 
+    # -- truncated responses are kept, and marked, instead of dropped ------------------
+    def request_reached_downloader(self, request, spider):
+        """Scrapy drops a response over DOWNLOAD_MAXSIZE or cut by a lost connection
+        without a trace; the capture wants it, marked WARC-Truncated. So the limit
+        is enforced here instead (see bytes_received) and data loss is not an error."""
+        request.meta["download_maxsize"] = 0
+        request.meta["download_fail_on_dataloss"] = False
+        request.meta[_BYTES_META] = 0
+
+    def bytes_received(self, data, request, spider):
+        received = request.meta.get(_BYTES_META, 0) + len(data)
+        request.meta[_BYTES_META] = received
+        if self.max_response_bytes and received > self.max_response_bytes:
+            # fail=False: the response goes on with what arrived, flagged "download_stopped".
+            raise StopDownload(fail=False)
+
+    # -- one exchange -> records ------------------------------------------------------
     def response_downloaded(self, response, request, spider):
         fetched_at = datetime.now(timezone.utc)
-        response_rec = response_record(request, response, fetched_at)
-        record_id = response_rec.rec_headers.get_header("WARC-Record-ID")
-        request_rec = request_record(request, response, fetched_at, concurrent_to=record_id)
-        self.writer.write(response_rec, request_rec)
-        logger.info("captured %d %s", response.status, response.url)
-        self.stats.inc_value("warc/records", 2)
+        digest = payload_digest(response.body)
+        earlier = self._earlier(response, digest)
+        if earlier:
+            main = revisit_record(request, response, fetched_at, earlier)
+        else:
+            main = response_record(request, response, fetched_at)
+        record_id = main.rec_headers.get_header("WARC-Record-ID")
+        records = [main, request_record(request, response, fetched_at, concurrent_to=record_id)]
+        if not earlier:
+            # A revisit gets none: its links and origin are those of the capture it refers
+            # to, and at ~400 bytes a record it would be a third of an unchanged crawl's size.
+            records.append(metadata_record(request, response, fetched_at, record_id, outlinks(response)))
+        self.writer.write(*records)
+        if not earlier and self._dedupable(response):
+            self.index.remember(EarlierCapture(response.url, digest,
+                                               main.rec_headers.get_header("WARC-Date"), record_id))
+        self._count(response, main.rec_type)
+
+    def _earlier(self, response, digest: str) -> EarlierCapture | None:
+        return self.index.unchanged(response.url, digest) if self._dedupable(response) else None
+
+    @staticmethod
+    def _dedupable(response) -> bool:
+        """Only whole 200 responses: a revisit of a redirect or an error says little,
+        and a truncated body is no reference for later captures."""
+        return response.status == 200 and truncation(response) is None
+
+    def _count(self, response, kind: str) -> None:
+        logger.info("captured %d %s%s", response.status, response.url, " (revisit)" if kind == "revisit" else "")
+        self.stats.inc_value("warc/records", 2 if kind == "revisit" else 3)
+        self.stats.inc_value(f"warc/{kind}_records")
         self.stats.inc_value("warc/response_bytes", len(response.body))
+        if truncation(response):
+            self.stats.inc_value("warc/truncated")
 
     def spider_closed(self, spider, reason):
         files = self.writer.close()

@@ -13,25 +13,46 @@ from pathlib import Path
 
 from .settings import CrawlSettings
 from .siteconfig import SITES_DIR, SiteError, load_site
+from .window import Window
 
 SUMMARY_NAME = "crawl-summary.json"
 
 
-def run(site_name: str, out_dir: Path, run_id: str, base_url: str | None, sites_dir: Path) -> dict:
+def run(site_name: str, out_dir: Path, run_id: str, base_url: str | None, sites_dir: Path,
+        window: Window | None = None, recheck: list[str] = (), dedup_index: Path | None = None) -> dict:
     from scrapy.crawler import CrawlerProcess  # imported late: it installs the reactor
 
     from .newsspider import NewsSpider
 
     site = load_site(site_name, sites_dir).with_base_url(base_url)
     settings = CrawlSettings.from_env().scrapy_settings(site, out_dir, run_id)
+    settings["WARC_DEDUP_INDEX"] = str(dedup_index or "")
     process = CrawlerProcess(settings, install_root_handler=True)
     crawler = process.create_crawler(NewsSpider)
-    process.crawl(crawler, site=site)
+    process.crawl(crawler, site=site, window=window, recheck=[_moved(u, site) for u in recheck])
     process.start()
-    return _summary(site.name, run_id, crawler.stats.get_stats())
+    return _summary(site.name, run_id, crawler.stats.get_stats(), window)
 
 
-def _summary(site: str, run_id: str, stats: dict) -> dict:
+def _moved(url: str, site) -> str:
+    """Re-check URLs come from the archive; a base-url override (mirror, demo port) applies to them too."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    return site.absolute(parts.path + (f"?{parts.query}" if parts.query else ""))
+
+
+def _read_recheck(path: Path | None) -> list[str]:
+    if path is None:
+        return []
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except OSError as exc:
+        raise SiteError(f"cannot read the re-check list {path}: {exc.strerror}") from None
+    return [line.strip() for line in lines if line.strip() and not line.startswith("#")]
+
+
+def _summary(site: str, run_id: str, stats: dict, window: Window | None = None) -> dict:
     files = [Path(p) for p in stats.get("warc/files", [])]
     statuses = {k.rsplit("/", 1)[-1]: v for k, v in stats.items()
                 if k.startswith("downloader/response_status_count/")}
@@ -47,6 +68,10 @@ def _summary(site: str, run_id: str, stats: dict) -> dict:
         "warc_bytes": sum(p.stat().st_size for p in files if p.exists()),
         "started": str(stats.get("start_time")),
         "finished": str(stats.get("finish_time")),
+        "window": [window.since.isoformat(), window.until.isoformat()] if window else None,
+        "window_entries_outside": stats.get("window/entries_outside", 0),
+        "window_undated_entries": stats.get("window/undated_entries", 0),
+        "window_sitemaps_pruned": stats.get("window/sitemaps_pruned", 0),
     }
 
 
@@ -57,9 +82,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--run-id", required=True)
     parser.add_argument("--base-url", help="serve the site from another address (mirrors, the demo)")
     parser.add_argument("--sites-dir", type=Path, default=SITES_DIR)
+    parser.add_argument("--since", help="window start (ISO 8601, inclusive): only articles dated from here")
+    parser.add_argument("--until", help="window end (ISO 8601, exclusive)")
+    parser.add_argument("--recheck", type=Path, help="file of article URLs to fetch again, one a line")
+    parser.add_argument("--dedup-index", type=Path, help="digest index of earlier captures (revisit records)")
     args = parser.parse_args(argv)
     try:
-        summary = run(args.site, args.out, args.run_id, args.base_url, args.sites_dir)
+        window = _window(args.since, args.until)
+        summary = run(args.site, args.out, args.run_id, args.base_url, args.sites_dir, window,
+                      _read_recheck(args.recheck), dedup_index=args.dedup_index)
     except SiteError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -70,6 +101,17 @@ def main(argv: list[str] | None = None) -> int:
               file=sys.stderr)
         return 1
     return 0
+
+
+def _window(since: str | None, until: str | None) -> Window | None:
+    if since is None and until is None:
+        return None
+    if since is None or until is None:
+        raise SiteError("a window needs both --since and --until")
+    try:
+        return Window.parse(since, until)
+    except ValueError as exc:
+        raise SiteError(f"bad window: {exc}") from None
 
 
 if __name__ == "__main__":

@@ -4,9 +4,17 @@ Discovery runs through the site's start pages, feeds and sitemaps; article
 pages are fetched with the assets they need for replay (stylesheets, images,
 scripts). The spider yields no items: what matters is the WARC capture of every
 exchange, which the WarcCapture extension writes.
+
+Without a window the crawl discovers everything it can reach. With a window
+[since, until) it takes only the articles dated in it: sitemap entries by
+<lastmod>, feed items by their date, and sitemap-index entries older than the
+window are never fetched. Sites without dated sources fall back to their
+section pages. Either way, listed re-check URLs (recent articles that may have
+been revised) are fetched too.
 """
 from __future__ import annotations
 
+from datetime import timedelta
 from urllib.parse import urldefrag
 
 import scrapy
@@ -14,6 +22,7 @@ from lxml import etree
 from scrapy.utils.sitemap import Sitemap
 
 from .siteconfig import SiteDefinition
+from .window import Window, date_in_url, parse_date
 
 ASSET_XPATH = ("//link[@rel='stylesheet']/@href | //img/@src | //script/@src "
                "| //link[contains(@rel, 'icon')]/@href")
@@ -22,18 +31,28 @@ ASSET_XPATH = ("//link[@rel='stylesheet']/@href | //img/@src | //script/@src "
 class NewsSpider(scrapy.Spider):
     name = "news"
 
-    def __init__(self, site: SiteDefinition, **kwargs):
+    def __init__(self, site: SiteDefinition, window: Window | None = None, recheck: list[str] = (),
+                 **kwargs):
         super().__init__(name=f"news-{site.name}", **kwargs)
         self.site = site
+        self.window = window
+        self.recheck = list(recheck)
         self.allowed_domains = [site.host]
+        # A windowed run must not wander off to articles of other days through links.
+        self.follow_links = window is None or not site.window_by_dates
 
     async def start(self):
-        for url in self.site.sitemaps:
-            yield scrapy.Request(self.site.absolute(url), callback=self.parse_sitemap)
-        for url in self.site.feeds:
-            yield scrapy.Request(self.site.absolute(url), callback=self.parse_feed)
-        for url in self.site.start_urls:
-            yield scrapy.Request(self.site.absolute(url), callback=self.parse_listing)
+        for url in self.recheck:
+            yield scrapy.Request(url, callback=self.parse_article, priority=2)
+        dated = self.window is not None and self.site.window_by_dates
+        if self.window is None or dated:
+            for url in self.site.sitemaps:
+                yield scrapy.Request(self.site.absolute(url), callback=self.parse_sitemap)
+            for url in self.site.feeds:
+                yield scrapy.Request(self.site.absolute(url), callback=self.parse_feed)
+        if not dated:
+            for url in self.site.start_urls:
+                yield scrapy.Request(self.site.absolute(url), callback=self.parse_listing)
 
     # -- discovery -----------------------------------------------------------
     def parse_sitemap(self, response):
@@ -44,9 +63,13 @@ class NewsSpider(scrapy.Spider):
             return
         for entry in sitemap:
             url = entry.get("loc", "")
+            lastmod = entry.get("lastmod")
             if sitemap.type == "sitemapindex":
+                if self._prune_index_entry(lastmod):
+                    self.crawler.stats.inc_value("window/sitemaps_pruned")
+                    continue
                 yield response.follow(url, callback=self.parse_sitemap)
-            else:
+            elif self._dated_in_window(lastmod):
                 yield from self._article_request(response, url)
 
     def parse_feed(self, response):
@@ -57,9 +80,12 @@ class NewsSpider(scrapy.Spider):
             return
         if root is None:
             return
-        links = root.xpath("//item/link/text() | //*[local-name()='entry']/*[local-name()='link']/@href")
-        for url in links:
-            yield from self._article_request(response, url.strip())
+        for item in root.xpath("//item | //*[local-name()='entry']"):
+            links = item.xpath("link/text() | *[local-name()='link']/@href")
+            when = item.xpath("pubDate/text() | *[local-name()='date']/text() "
+                              "| *[local-name()='updated']/text() | *[local-name()='published']/text()")
+            if links and self._dated_in_window(when[0] if when else None):
+                yield from self._article_request(response, links[0].strip())
 
     def parse_listing(self, response):
         if not hasattr(response, "xpath"):
@@ -67,7 +93,8 @@ class NewsSpider(scrapy.Spider):
         for href in response.xpath("//a/@href").getall():
             url = urldefrag(response.urljoin(href))[0]
             if self.site.is_article(url):
-                yield from self._article_request(response, url)
+                if self._url_date_in_window(url):
+                    yield from self._article_request(response, url)
             elif self.site.is_listing(url):
                 yield response.follow(url, callback=self.parse_listing)
 
@@ -77,7 +104,8 @@ class NewsSpider(scrapy.Spider):
             return
         for href in response.xpath(ASSET_XPATH).getall():
             yield response.follow(href, callback=self.parse_asset, priority=-1)
-        yield from self.parse_listing(response)
+        if self.follow_links:
+            yield from self.parse_listing(response)
 
     def parse_asset(self, response):
         return None
@@ -85,3 +113,29 @@ class NewsSpider(scrapy.Spider):
     def _article_request(self, response, url):
         if url and self.site.is_article(url):
             yield response.follow(url, callback=self.parse_article, priority=1)
+
+    # -- the window ------------------------------------------------------------
+    def _prune_index_entry(self, lastmod: str | None) -> bool:
+        """A child sitemap last changed before the window holds nothing dated in it."""
+        when = parse_date(lastmod)
+        return self.window is not None and when is not None and when < self.window.since
+
+    def _dated_in_window(self, text: str | None) -> bool:
+        if self.window is None:
+            return True
+        when = parse_date(text)
+        if when is None:
+            self.crawler.stats.inc_value("window/undated_entries")   # counted, never guessed
+            return False
+        if when in self.window:
+            return True
+        self.crawler.stats.inc_value("window/entries_outside")
+        return False
+
+    def _url_date_in_window(self, url: str) -> bool:
+        """Section-page discovery: keep articles whose URL day overlaps the window."""
+        pattern = self.site.discovery.url_date_pattern
+        if self.window is None or not pattern:
+            return True
+        day = date_in_url(pattern, url)
+        return day is None or (day < self.window.until and day + timedelta(days=1) > self.window.since)

@@ -1,12 +1,20 @@
 """Crawl-side settings: one object read from the environment, turned into Scrapy settings."""
 from __future__ import annotations
 
+import hashlib
 import os
 from dataclasses import dataclass
 from pathlib import Path
 
 from . import __version__
 from .siteconfig import SiteDefinition
+
+
+def warc_prefix(site: str, run_id: str) -> str:
+    """`{site}-r{run digest}`: WARC names carry the second they were opened, so two runs of a
+    site crawling at once (a backfill beside a scheduled run) would otherwise pick the same
+    name and overwrite each other in the store."""
+    return f"{site}-r{hashlib.sha1(run_id.encode()).hexdigest()[:6]}"
 
 
 @dataclass(frozen=True)
@@ -48,7 +56,7 @@ class CrawlSettings:
             "LOG_LEVEL": self.log_level,
             "EXTENSIONS": {"spiders.capture.WarcCapture": 100},
             "WARC_DIR": str(warc_dir),
-            "WARC_PREFIX": site.name,
+            "WARC_PREFIX": warc_prefix(site.name, run_id),
             "WARC_MAX_BYTES": self.warc_max_bytes,
             "WARC_IS_PART_OF": f"{site.name}/{run_id}",
             "WARC_DESCRIPTION": f"newsarchive crawl of {site.base_url} (run {run_id})",

@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import re
 import tomllib
+from datetime import date
 from pathlib import Path
+from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from urllib.parse import urljoin, urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -38,16 +41,80 @@ class Limits(BaseModel):
 
 
 class Schedule(BaseModel):
+    """When runs happen and which stretch of time each one covers.
+
+    A run covers its data interval: from the previous cron tick to this one, in
+    the site's time zone. `lookback_hours` widens the window backwards so that
+    entries whose date is set late are still caught (at the price of overlap).
+    """
+
     model_config = ConfigDict(extra="forbid")
     cron: str = "0 */6 * * *"
     timezone: str = "UTC"
+    start_date: date = date(2024, 1, 1)
+    catchup: bool = False
+    lookback_hours: float = Field(0, ge=0, le=24 * 31)
+    max_active_runs: int = Field(1, ge=1, le=16)
+    pool_slots: int = Field(1, ge=1, le=64)      # crawls of this site at once, across all runs
+    recheck_days: float = Field(14, ge=0, le=365)  # re-fetch articles younger than this; 0: never
 
     @field_validator("cron")
     @classmethod
     def _five_fields(cls, value: str) -> str:
         if len(value.split()) != 5:
             raise ValueError("must be a 5-field cron expression")
+        try:
+            from croniter import croniter     # Airflow's own cron parser
+        except ImportError:                   # pragma: no cover - Airflow is always installed here
+            return value
+        if not croniter.is_valid(value):
+            raise ValueError(f"not a valid cron expression: {value!r}")
         return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r} (use an IANA name such as 'Europe/Kyiv')") from None
+        return value
+
+
+class Discovery(BaseModel):
+    """How a run restricted to a time window finds its articles.
+
+    `dates`: sitemap <lastmod> and feed item dates pick the articles of the
+    window, and sitemap-index entries older than the window are never fetched.
+    `sections`: for sites with no dated sources, walk the start and listing
+    pages; `url_date_pattern` (named groups year, month, day) then drops
+    articles whose URL date lies outside the window.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+    by_window: Literal["dates", "sections"] = "dates"
+    url_date_pattern: str | None = None
+
+    @field_validator("url_date_pattern")
+    @classmethod
+    def _date_groups(cls, value: str | None) -> str | None:
+        if value is None:
+            return value
+        try:
+            groups = set(re.compile(value).groupindex)
+        except re.error as exc:
+            raise ValueError(f"bad regular expression {value!r}: {exc}") from None
+        if not {"year", "month", "day"} <= groups:
+            raise ValueError("needs the named groups (?P<year>…), (?P<month>…) and (?P<day>…)")
+        return value
+
+
+class Extraction(BaseModel):
+    """Per-site hints for cleaning, where a site's pages need them."""
+
+    model_config = ConfigDict(extra="forbid")
+    language: str | None = Field(None, pattern=r"^[a-z]{2,3}$")   # when pages do not say
+    prefer_jsonld: bool = True
 
 
 class SiteDefinition(BaseModel):
@@ -67,6 +134,8 @@ class SiteDefinition(BaseModel):
     politeness: Politeness = Politeness()
     limits: Limits = Limits()
     schedule: Schedule = Schedule()
+    discovery: Discovery = Discovery()
+    extraction: Extraction = Extraction()
 
     @field_validator("base_url")
     @classmethod
@@ -107,6 +176,20 @@ class SiteDefinition(BaseModel):
 
     def is_asset(self, url: str) -> bool:
         return _matches(self.asset_patterns, url)
+
+    @property
+    def window_by_dates(self) -> bool:
+        """Whether a windowed run selects articles by sitemap/feed dates (else by section pages)."""
+        return self.discovery.by_window == "dates" and bool(self.sitemaps or self.feeds)
+
+    @property
+    def dag_id(self) -> str:
+        return f"newsarchive_{self.name}"
+
+    @property
+    def pool(self) -> str:
+        """The Airflow pool that bounds this site's concurrent crawls."""
+        return f"newsarchive_{self.name}"
 
 
 def _matches(patterns: list[str], url: str) -> bool:

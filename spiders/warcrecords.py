@@ -1,12 +1,17 @@
-"""Turn one Scrapy request/response exchange into WARC request and response records.
+"""Turn one Scrapy request/response exchange into WARC records: request,
+response (or revisit) and a Heritrix-style metadata record.
 
 The response body is taken as it came off the wire (still content-encoded):
 Scrapy's `response_downloaded` signal fires before the compression middleware
 decodes it. Twisted has already removed chunked framing, so a
-`Transfer-Encoding` header is renamed to keep the record self-consistent.
+`Transfer-Encoding` header is renamed to keep the record self-consistent
+(replay tools would otherwise try to de-chunk a body that is not chunked).
 """
 from __future__ import annotations
 
+import base64
+import hashlib
+from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from http import HTTPStatus
 from io import BytesIO
@@ -16,11 +21,22 @@ from warcio.recordbuilder import RecordBuilder
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.timeutils import datetime_to_iso_date
 
+from .wire import CONN_HEADERS_META, REASON_PHRASE_META
+
 _builder = RecordBuilder(warc_version="1.1")
+
+# Scrapy response flags that mean the body is not the whole of what the server sent.
+TRUNCATION_FLAGS = {"dataloss": "disconnect", "download_stopped": "length"}
 
 
 def warc_date(moment: datetime) -> str:
     return datetime_to_iso_date(moment.astimezone(timezone.utc).replace(tzinfo=None), use_micros=True)
+
+
+def payload_digest(body: bytes) -> str:
+    """sha1 in base32, as warcio writes WARC-Payload-Digest: needed before writing,
+    to decide between a response and a revisit."""
+    return "sha1:" + base64.b32encode(hashlib.sha1(body).digest()).decode("ascii")
 
 
 def _text(value: bytes | str) -> str:
@@ -32,48 +48,118 @@ def _header_list(headers) -> list[tuple[str, str]]:
     return [(_text(name), _text(value)) for name, values in headers.items() for value in values]
 
 
-def _reason(status: int) -> str:
+def reason_phrase(request, status: int) -> str:
+    """The server's own phrase when the download side kept it, else the standard one."""
+    phrase = request.meta.get(REASON_PHRASE_META)
+    if phrase:
+        return _text(phrase)
     try:
         return HTTPStatus(status).phrase
     except ValueError:
         return "Unknown"
 
 
-def response_record(request, response, fetched_at: datetime):
-    protocol = getattr(response, "protocol", None) or "HTTP/1.1"
+def truncation(response) -> str | None:
+    """WARC-Truncated reason for a body cut short, or None when it is whole."""
+    return next((TRUNCATION_FLAGS[f] for f in (response.flags or []) if f in TRUNCATION_FLAGS), None)
+
+
+def _protocol(response) -> str:
+    return getattr(response, "protocol", None) or "HTTP/1.1"
+
+
+def received_headers(request, response) -> list[tuple[str, str]]:
+    """The headers as received. Twisted parses the connection-control ones apart and
+    Scrapy rebuilds only Content-Length from them; when `wire` kept them, they come
+    first as sent, instead of Scrapy's rebuilt Content-Length."""
+    connection = request.meta.get(CONN_HEADERS_META)
+    headers = _header_list(response.headers)
+    if connection is None:
+        return headers
+    return [(_text(n), _text(v)) for n, v in connection] + [
+        (n, v) for n, v in headers if n.lower() != "content-length"]
+
+
+def _response_http_headers(request, response) -> StatusAndHeaders:
     headers = [
         ("X-Archive-Orig-Transfer-Encoding", v) if n.lower() == "transfer-encoding" else (n, v)
-        for n, v in _header_list(response.headers)
+        for n, v in received_headers(request, response)
     ]
-    http_headers = StatusAndHeaders(f"{response.status} {_reason(response.status)}", headers, protocol=protocol)
-    warc_headers = {"WARC-Date": warc_date(fetched_at)}
+    status_line = f"{response.status} {reason_phrase(request, response.status)}"
+    return StatusAndHeaders(status_line, headers, protocol=_protocol(response))
+
+
+def _response_warc_headers(response, fetched_at: datetime) -> dict[str, str]:
+    warc_headers = {"WARC-Date": warc_date(fetched_at), "WARC-Protocol": _protocol(response).lower()}
     if getattr(response, "ip_address", None) is not None:
         warc_headers["WARC-IP-Address"] = str(response.ip_address)
-    if protocol:
-        warc_headers["WARC-Protocol"] = protocol.lower()
-    if "dataloss" in (response.flags or []):
-        warc_headers["WARC-Truncated"] = "disconnect"
+    if truncated := truncation(response):
+        warc_headers["WARC-Truncated"] = truncated
+    return warc_headers
+
+
+def response_record(request, response, fetched_at: datetime):
     body = response.body
     return _builder.create_warc_record(
         response.url, "response", payload=BytesIO(body), length=len(body),
-        http_headers=http_headers, warc_headers_dict=warc_headers)
+        http_headers=_response_http_headers(request, response),
+        warc_headers_dict=_response_warc_headers(response, fetched_at))
+
+
+@dataclass(frozen=True)
+class EarlierCapture:
+    """The latest earlier capture of a URL, as the digest index knows it."""
+    url: str
+    payload_digest: str
+    warc_date: str
+    record_id: str | None = None
+
+
+def revisit_record(request, response, fetched_at: datetime, earlier: EarlierCapture):
+    """Identical-payload-digest revisit: the HTTP headers as received, no payload."""
+    warc_headers = _response_warc_headers(response, fetched_at)
+    if earlier.record_id:
+        warc_headers["WARC-Refers-To"] = earlier.record_id
+    return _builder.create_revisit_record(
+        response.url, earlier.payload_digest, earlier.url, earlier.warc_date,
+        http_headers=_response_http_headers(request, response), warc_headers_dict=warc_headers)
 
 
 def request_record(request, response, fetched_at: datetime, concurrent_to: str):
     """The request as sent: request line with path and query, Host first (Twisted adds it)."""
     parts = urlsplit(request.url)
     target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-    protocol = getattr(response, "protocol", None) or "HTTP/1.1"
+    protocol = _protocol(response)
     headers = [("Host", parts.netloc)] + [
         (n, v) for n, v in _header_list(request.headers) if n.lower() != "host"]
     http_headers = StatusAndHeaders(f"{request.method} {target} {protocol}", headers,
                                     protocol=protocol, is_http_request=True)
-    latency = float(request.meta.get("download_latency") or 0.0)
     warc_headers = {
-        "WARC-Date": warc_date(fetched_at - timedelta(seconds=latency)),
+        "WARC-Date": warc_date(fetched_at - timedelta(seconds=fetch_seconds(request))),
         "WARC-Concurrent-To": concurrent_to,
+        "WARC-Protocol": protocol.lower(),
     }
     body = request.body or b""
     return _builder.create_warc_record(
         request.url, "request", payload=BytesIO(body), length=len(body),
         http_headers=http_headers, warc_headers_dict=warc_headers)
+
+
+def fetch_seconds(request) -> float:
+    return float(request.meta.get("download_latency") or 0.0)
+
+
+def metadata_record(request, response, fetched_at: datetime, concurrent_to: str,
+                    outlinks: list[tuple[str, str, str]]):
+    """Heritrix-style `metadata` record: where the URL came from, how long the fetch
+    took and the links found in it (`outlink: URL HOP-TYPE CONTEXT`, L = link, E = embed)."""
+    fields = []
+    if via := request.headers.get("Referer"):
+        fields.append(("via", _text(via)))
+    fields.append(("fetchTimeMs", str(round(fetch_seconds(request) * 1000))))
+    fields += [("outlink", f"{url} {hop} {context}") for url, hop, context in outlinks]
+    block = "".join(f"{name}: {value}\r\n" for name, value in fields).encode("utf-8")
+    return _builder.create_warc_record(
+        response.url, "metadata", payload=BytesIO(block), length=len(block),
+        warc_content_type="application/warc-fields",
+        warc_headers_dict={"WARC-Date": warc_date(fetched_at), "WARC-Concurrent-To": concurrent_to})

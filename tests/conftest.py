@@ -171,3 +171,33 @@ def airflow_db():
         with admin.cursor() as cur:
             cur.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
         admin.close()
+
+
+# -- WARC side: two runs of the demo site in one store, the second deduplicated ------------
+@pytest.fixture(scope="session")
+def warc_archive(demo_site, demo_crawl, tmp_path_factory):
+    """A local store holding two published runs of the unchanged demo site: the session's
+    crawl (`first`) and a crawl made with the digest index the first one left (`second`).
+    Returns a dict: store, settings, first/second run ids and their WARC keys."""
+    import shutil
+
+    from pipelines import steps
+    from pipelines.settings import PipelineSettings
+    from spiders.crawl import SUMMARY_NAME
+
+    root = tmp_path_factory.mktemp("warc-archive")
+    settings = PipelineSettings.from_env(store_uri=str(root / "archive"), staging_dir=root / "staging")
+    summary, files = demo_crawl
+    first_dir = settings.run_dir("demo", "first")
+    first_dir.mkdir(parents=True)
+    for path in files:                      # copies: the upload deletes what it shipped
+        shutil.copy(path, first_dir / path.name)
+    shutil.copy(files[0].parent / SUMMARY_NAME, first_dir / SUMMARY_NAME)
+    runs = {}
+    for run_id in ("first", "second"):
+        if run_id == "second":
+            steps.crawl("demo", run_id, settings, demo_site.base_url, on_line=lambda line: None)
+        runs[run_id] = steps.upload("demo", run_id, settings)
+        steps.clean("demo", run_id, settings)
+        steps.publish("demo", run_id, settings)
+    return {"store": steps.open_checked_store(settings), "settings": settings, "runs": runs}

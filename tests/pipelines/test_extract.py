@@ -87,3 +87,32 @@ def test_helpers():
     assert parse_date("2024-07-04T09:22:00+03:00") == datetime(2024, 7, 4, 6, 22, tzinfo=timezone.utc)
     assert parse_date("2024-07-04") == datetime(2024, 7, 4, tzinfo=timezone.utc)
     assert parse_date("not a date") is None and parse_date(None) is None
+
+
+def test_seed_article_has_the_new_metadata_and_markdown(seed_page):
+    truth, url, html = seed_page
+    got = extract_article(html, url)
+    assert got.publisher == "The Kyiv Independent" and "Russia" in got.tags
+    assert got.markdown.split("\n\n") == list(truth.paragraphs)
+    assert {got.sources[f] for f in ("publisher", "tags", "authors", "published")} == {"json-ld"}
+
+
+def test_markdown_keeps_headings_lists_and_quotes():
+    prose = "The harbour authority said ships would wait longer this winter as the port is rebuilt."
+    html = f"""<html><head><title>Harbour works</title></head><body><article><h1>Harbour works</h1>
+    <p>{prose}</p><h2>What changes</h2><ul><li>Fewer berths until May</li><li>Night shifts</li></ul>
+    <blockquote><p>We will be ready by summer, the director said.</p></blockquote><p>{prose}</p>
+    </article></body></html>"""
+    got = extract_article(html, "https://example.org/harbour")
+    assert "## What changes" in got.markdown and "- Fewer berths until May" in got.markdown
+    assert "> We will be ready by summer" in got.markdown
+    assert got.text.split("\n") == [prose, "What changes", "- Fewer berths until May", "- Night shifts",
+                                    "We will be ready by summer, the director said.", prose]
+    assert "Harbour works" not in got.text          # the headline is the title, not body
+
+
+def test_text_is_decoded_whatever_the_declaration():
+    prose = "Größere Häfen melden längere Wartezeiten für Frachter in diesem Winter, sagte die Behörde. " * 3
+    html = f"<html><head><meta charset='iso-8859-1'><title>Häfen</title></head><body><p>{prose}</p></body></html>"
+    assert extract_article(html.encode("utf-8"), "https://example.org/h").text == prose.strip()
+    assert extract_article(html.encode("latin-1"), "https://example.org/h").text == prose.strip()

@@ -16,7 +16,7 @@ def records(files):
     for path in files:
         with open(path, "rb") as fh:
             for record in ArchiveIterator(fh):
-                yield path, record, record.raw_stream.read() if record.rec_type == "response" else b""
+                yield path, record, record.raw_stream.read() if record.rec_type in ("response", "metadata") else b""
 
 
 @pytest.fixture(scope="module")
@@ -98,3 +98,26 @@ def test_repeated_headers_are_kept(demo_site, crawl):
     home, _ = responses(crawl)[demo_site.base_url + "/"]
     cookies = [v for k, v in home.http_headers.headers if k.lower() == "set-cookie"]
     assert len(cookies) >= 2
+
+
+def test_every_article_body_is_the_served_bytes(demo_site, crawl):
+    got = responses(crawl)
+    for article in demo_site.articles():
+        url = demo_site.base_url + article.path
+        _, raw = got[url]
+        assert gzip.decompress(raw) == fetch(url), url
+
+
+def test_each_page_has_a_metadata_record_with_its_outlinks(demo_site, crawl):
+    got = responses(crawl)
+    metadata = {r.rec_headers.get_header("WARC-Concurrent-To"): (r, block)
+                for _, r, block in crawl[2] if r.rec_type == "metadata"}
+    assert len(metadata) == len(got)
+    home, _ = got[demo_site.base_url + "/"]
+    record, block = metadata[home.rec_headers.get_header("WARC-Record-ID")]
+    assert record.rec_headers.get_header("Content-Type") == "application/warc-fields"
+    assert record.rec_headers.get_header("WARC-Target-URI") == demo_site.base_url + "/"
+    links = {line.split(" ")[1] for line in block.decode().splitlines() if line.startswith("outlink: ")}
+    linked_articles = {u for u in links if urlsplit(u).path in {a.path for a in demo_site.articles()}}
+    assert linked_articles and all(f"outlink: {u} L a/@href" in block.decode() for u in linked_articles)
+    assert any(line.startswith("fetchTimeMs: ") for line in block.decode().splitlines())

@@ -67,3 +67,34 @@ def test_unknown_site_lists_known_ones(tmp_path):
     write(tmp_path, "good", GOOD)
     with pytest.raises(SiteError, match=r"unknown site 'nope' \(known sites: good\)"):
         load_site("nope", tmp_path)
+
+
+def test_real_world_example_is_valid_and_disabled():
+    site = load_site("kyivindependent")
+    assert not site.enabled and site.politeness.obey_robots and site.politeness.download_delay >= 1
+    assert site.host == "kyivindependent.com" and site.sitemaps and site.feeds
+    assert site.is_article("https://kyivindependent.com/russia-launches-massive-attack-on-kyiv/")
+    assert not site.is_article("https://kyivindependent.com/tag/war/")
+    assert site.schedule.timezone == "Europe/Kyiv" and site.window_by_dates
+
+
+@pytest.mark.parametrize("text, field", [
+    (GOOD + '\n[schedule]\ncron = "0 25 * * *"\n', "schedule.cron"),
+    (GOOD + '\n[schedule]\ntimezone = "Mars/Olympus"\n', "schedule.timezone"),
+    (GOOD + "\n[schedule]\nmax_active_runs = 0\n", "schedule.max_active_runs"),
+    (GOOD + "\n[discovery]\nurl_date_pattern = '/(\\\\d{4})/'\n", "discovery.url_date_pattern"),
+    (GOOD + '\n[discovery]\nby_window = "guess"\n', "discovery.by_window"),
+    (GOOD + '\n[extraction]\nlanguage = "English"\n', "extraction.language"),
+])
+def test_schedule_and_discovery_errors_name_the_field(tmp_path, text, field):
+    path = write(tmp_path, "good", text)
+    with pytest.raises(SiteError) as err:
+        load_site_file(path)
+    assert str(path) in str(err.value) and f"'{field}'" in str(err.value)
+
+
+def test_sites_without_dated_sources_fall_back_to_sections(tmp_path):
+    site = load_site_file(write(tmp_path, "good", GOOD))
+    assert not site.window_by_dates and site.dag_id == site.pool == "newsarchive_good"
+    dated = load_site_file(write(tmp_path, "good", GOOD + 'sitemaps = ["/sitemap.xml"]\n'))
+    assert dated.window_by_dates

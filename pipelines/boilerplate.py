@@ -1,0 +1,93 @@
+"""Paragraph-level boilerplate removal on trafilatura's body XML.
+
+trafilatura keeps whole containers; inside an article container news sites
+put teasers of other stories, newsletter and membership appeals, share and
+copyright lines. Three general signals remove them, one paragraph at a time:
+
+- link text: a paragraph, list item or heading whose words are nearly all the
+  text of links on the page is navigation or a teaser, not prose;
+- position: headings before the first paragraph are the headline and the
+  standfirst, which are kept as metadata (title, description), not body;
+- calls to action: short paragraphs that ask the reader to subscribe, follow,
+  share or sign up, and copyright notices.
+"""
+from __future__ import annotations
+
+import re
+
+from lxml import etree
+
+WORD = re.compile(r"\w+")
+LINK_SHARE = 0.8          # of a paragraph's characters in link text: a teaser or navigation
+SHORT = 40                # words: calls to action are short; prose that mentions "subscribe" is not
+CALL_TO_ACTION = re.compile(
+    r"\b(sign(ing)? up (for our|now)|subscribe (to|now)|subscribing to|newsletters?|"
+    r"follow (us|him|her|them|me) on|share it|thanks for signing|all rights reserved|copyright|©|ⓒ|"
+    r"order reprints|print article|(read|see) (more|also)|don'?t miss|related (posts?|articles?|stories|coverage)|"
+    r"you may also like|recommended for you)\b", re.I)
+BARE_URL = re.compile(r"^\s*(https?://|www\.)\S+\s*$")
+BLOCKS = ".//p | .//item | .//head | .//quote"
+
+
+def words(text: str) -> str:
+    """Lower-case words joined by single spaces, for comparing texts."""
+    return " ".join(WORD.findall(text.lower()))
+
+
+def link_texts(tree) -> dict[str, set[str]]:
+    """The normalised text of every link on the page, read before extraction, indexed by
+    first word so that a paragraph is only compared with links that could occur in it."""
+    index: dict[str, set[str]] = {}
+    for a in tree.iter("a"):
+        text = words("".join(a.itertext()))
+        if text:
+            index.setdefault(text.split(" ", 1)[0], set()).add(text)
+    return index
+
+
+def prune(body, links: dict[str, set[str]]) -> None:
+    """Remove boilerplate paragraphs from trafilatura's body element in place."""
+    _drop_leading_headings(body)
+    for block in body.xpath(BLOCKS):
+        text = "".join(block.itertext())
+        if _is_links(words(text), links) or _is_call_to_action(text):
+            _remove(block)
+
+
+def _drop_leading_headings(body) -> None:
+    for child in list(body):
+        if child.tag != "head":
+            return
+        _remove(child)
+
+
+def _is_links(text: str, links: dict[str, set[str]]) -> bool:
+    if not text:
+        return False
+    padded = f" {text} "
+    candidates = {link for word in set(text.split()) for link in links.get(word, ())}
+    covered = sum(len(link) for link in candidates if len(link) <= len(text) and f" {link} " in padded)
+    return covered >= LINK_SHARE * len(text)
+
+
+def _is_call_to_action(text: str) -> bool:
+    count = len(WORD.findall(text))
+    return bool(count and (BARE_URL.match(text) or count <= SHORT and CALL_TO_ACTION.search(text)))
+
+
+def _remove(element) -> None:
+    """Remove an element but keep its tail text (which belongs to the parent)."""
+    parent = element.getparent()
+    if parent is None:
+        return
+    if element.tail and element.tail.strip():
+        previous = element.getprevious()
+        if previous is not None:
+            previous.tail = (previous.tail or "") + element.tail
+        else:
+            parent.text = (parent.text or "") + element.tail
+    parent.remove(element)
+
+
+def strip_links(body) -> None:
+    etree.strip_tags(body, "ref")

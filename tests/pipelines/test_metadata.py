@@ -1,0 +1,89 @@
+import json
+from datetime import datetime, timezone
+
+from trafilatura.utils import load_html
+
+from pipelines.metadata import extract_metadata, parse_date, split_authors, split_tags
+
+GRAPH = {
+    "@context": "https://schema.org",
+    "@graph": [
+        {"@type": "WebSite", "name": "Example Site"},
+        {"@type": ["NewsArticle", "Article"], "headline": "Graph headline",
+         "author": [{"@type": "Person", "name": "By Ann Lee"}, {"@type": "Person", "name": "Bob Ray and Ann Lee"}],
+         "datePublished": "2024-07-04T09:22:00+03:00", "dateModified": "2024-07-05T10:00:00-0400",
+         "inLanguage": "en-GB", "articleSection": ["World", "Europe"], "keywords": "war, energy, war",
+         "description": "What happened.", "image": {"@type": "ImageObject", "url": "https://ex.org/a.jpg",
+                                                    "caption": "A photo."},
+         "publisher": {"@type": "Organization", "name": "Example News"}},
+    ],
+}
+
+
+def page(head: str, body: str = "<p>Text.</p>", lang: str = "") -> str:
+    return f"<html{lang}><head>{head}</head><body>{body}</body></html>"
+
+
+def test_json_ld_graph_and_type_lists_come_first():
+    head = (f'<script type="application/ld+json">{json.dumps(GRAPH)}</script>'
+            '<meta property="og:title" content="OG headline"><link rel="canonical" href="https://ex.org/a">')
+    m = extract_metadata(load_html(page(head)), "https://ex.org/a?utm=1")
+    assert m.title == "Graph headline" and m.sources["title"] == "json-ld"
+    assert m.authors == ["Ann Lee", "Bob Ray"]
+    assert m.published == datetime(2024, 7, 4, 6, 22, tzinfo=timezone.utc)
+    assert m.modified == datetime(2024, 7, 5, 14, tzinfo=timezone.utc)
+    assert (m.language, m.section, m.tags) == ("en", "World", ["war", "energy"])
+    assert (m.description, m.image_url, m.image_caption) == ("What happened.", "https://ex.org/a.jpg", "A photo.")
+    assert m.publisher == "Example News" and m.canonical_url == "https://ex.org/a"
+    assert m.sources["canonical_url"] == "dom" and m.sources["publisher"] == "json-ld"
+
+
+def test_meta_tags_then_the_dom():
+    head = ('<title>Site name | DOM headline</title><meta property="og:site_name" content="Site name">'
+            '<meta name="author" content="by Jane Doe, John Roe">'
+            '<meta property="article:published_time" content="2024-06-02T10:00:00Z">'
+            '<meta property="article:tag" content="one"><meta property="article:tag" content="two">')
+    m = extract_metadata(load_html(page(head, lang=' lang="de-AT"')), "https://ex.org/b")
+    assert m.authors == ["Jane Doe", "John Roe"] and m.sources["authors"] == "meta"
+    assert m.published == datetime(2024, 6, 2, 10, tzinfo=timezone.utc) and m.sources["published"] == "meta"
+    assert m.tags == ["one", "two"] and m.publisher == "Site name"
+    assert m.language == "de" and m.sources["language"] == "dom"
+    assert "DOM headline" in m.title and m.sources["title"] == "dom"
+    assert m.canonical_url == "https://ex.org/b" and m.sources["canonical_url"] == "url"
+    assert m.modified is None and "modified" not in m.sources
+
+
+def test_htmldate_finds_a_date_when_no_tag_gives_one():
+    body = "<article><h1>Title</h1><time datetime='2023-03-15'>15 March 2023</time><p>Text.</p></article>"
+    m = extract_metadata(load_html(page("<title>Title</title>", body)), "https://ex.org/2023/03/15/c")
+    assert m.published is not None and m.published.date().isoformat() == "2023-03-15"
+    assert m.sources["published"] == "htmldate"
+
+
+def test_helpers():
+    assert split_authors(["by Nate Ostiller and The Kyiv Independent news desk", "Nate Ostiller"]) == [
+        "Nate Ostiller", "The Kyiv Independent news desk"]
+    assert split_authors(["https://ex.org/author/x", "  "]) == []
+    assert split_authors(["Theresa May and June Smith", "Joe Roe Monday November 18, 2019",
+                          "Meg James Staff Writer", "Phil Helsel is a reporter for NBC News"]) == [
+        "Theresa May", "June Smith", "Joe Roe", "Meg James", "Phil Helsel"]
+    assert split_tags(["a", "b", "a"]) == ["a", "b"] and split_tags(None) == []
+    assert parse_date("2024-07-04T09:22:00+03:00") == datetime(2024, 7, 4, 6, 22, tzinfo=timezone.utc)
+    assert parse_date("2024-07-04") == datetime(2024, 7, 4, tzinfo=timezone.utc)
+    assert parse_date("not a date") is None and parse_date(None) is None
+
+
+def test_site_names_are_stripped_from_meta_titles():
+    head = ('<meta property="og:title" content="Best gadgets of 2019 | Gadget World">'
+            '<meta property="og:site_name" content="Gadget World">')
+    assert extract_metadata(load_html(page(head)), "https://ex.org/a").title == "Best gadgets of 2019"
+    head = '<meta property="og:title" content="Rockets - and why they fly - SpaceNews">'
+    assert extract_metadata(load_html(page(head)), "https://spacenews.com/a").title == "Rockets - and why they fly"
+    head = '<meta property="og:title" content="Opinion | A headline about opinions">'
+    assert extract_metadata(load_html(page(head)), "https://ex.org/a").title == "Opinion | A headline about opinions"
+
+
+def test_json_ld_entities_are_unescaped():
+    ld = {"@type": "NewsArticle", "headline": "The &#8216;Medium&#8217; &amp; the message"}
+    m = extract_metadata(load_html(page(f'<script type="application/ld+json">{json.dumps(ld)}</script>')), "u")
+    assert m.title == "The ‘Medium’ & the message"
