@@ -3,7 +3,6 @@ and its upkeep: maintain, reclean."""
 from __future__ import annotations
 
 import argparse
-import functools
 from pathlib import Path
 
 from rich.console import Console
@@ -11,23 +10,20 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedCo
 from rich.table import Table
 
 from . import diff as worddiff
-from .steps import StepError
+from .clierrors import friendly
+
 
 console = Console(stderr=True)
 out = Console()
 
 
-def _friendly(func):
-    """Archive and argument problems become the CLI's one-line errors."""
-    @functools.wraps(func)
-    def wrapper(args):
-        from .archive import ArchiveError
-        from .reader import ArchiveNotFound
-        try:
-            return func(args)
-        except (ArchiveNotFound, ArchiveError, ValueError) as exc:
-            raise StepError(str(exc)) from None
-    return wrapper
+def _expected_errors():
+    from .archive import ArchiveError
+    from .reader import ArchiveNotFound
+    return ArchiveNotFound, ArchiveError, ValueError
+
+
+_friendly = friendly(_expected_errors)   # archive and argument problems: one-line errors
 
 
 def _reader(args, as_of=None):

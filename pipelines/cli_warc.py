@@ -2,7 +2,6 @@
 and rebuild the CDXJ and digest indexes of WARCs already stored."""
 from __future__ import annotations
 
-import functools
 import tempfile
 from datetime import date, datetime, timezone
 from pathlib import Path
@@ -13,23 +12,21 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn
 from spiders.siteconfig import load_site
 
 from .settings import PipelineSettings
-from .steps import StepError, open_checked_store
+from .clierrors import friendly
+from .steps import open_checked_store
+
 
 console = Console(stderr=True)
 out = Console()
 
 
-def _friendly(func):
-    """Packaging, replay and argument problems become the CLI's one-line errors."""
-    @functools.wraps(func)
-    def wrapper(args):
-        from .replay import ReplayError
-        from .wacz import WaczError
-        try:
-            return func(args)
-        except (WaczError, ReplayError, ValueError) as exc:
-            raise StepError(str(exc)) from None
-    return wrapper
+def _expected_errors():
+    from .replay import ReplayError
+    from .wacz import WaczError
+    return WaczError, ReplayError, ValueError
+
+
+_friendly = friendly(_expected_errors)   # packaging, replay and argument problems: one-line errors
 
 
 def _settings(args) -> PipelineSettings:
