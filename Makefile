@@ -20,7 +20,7 @@ demo: $(STAMP)
 	$(BIN)/newsarchive demo --store ./archive
 
 test: $(STAMP)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n 2 --dist loadfile   # two workers: most tests wait on crawls and Airflow
 
 # Airflow on this machine (no Docker): UI on http://127.0.0.1:$(AIRFLOW_PORT)/, Ctrl-C stops it.
 # The archive goes to $$NEWSARCHIVE_STORE (default ./archive; s3://bucket/prefix works too).
