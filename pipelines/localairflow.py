@@ -16,6 +16,7 @@ import argparse
 import json
 import os
 import signal
+import threading
 import subprocess
 import sys
 import time
@@ -134,6 +135,10 @@ def run(home: Path, port: int, timeout: float = 300) -> int:
     print(f"preparing Airflow in {home} (database, one pool per site)…", flush=True)
     prepare(home, env)
     log_path = home / "standalone.log"
+    # Ctrl-C (or a TERM) only sets a flag: shutting down is done in one place, below.
+    stopping = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stopping.set())
     with open(log_path, "ab") as log:
         proc = subprocess.Popen([AIRFLOW, "standalone"], env=env, cwd=REPO, stdout=log,
                                 stderr=subprocess.STDOUT, start_new_session=True)
@@ -145,30 +150,35 @@ def run(home: Path, port: int, timeout: float = 300) -> int:
               f"archive       {env['NEWSARCHIVE_STORE']}\n"
               f"logs          {log_path}\n"
               f"Press Ctrl-C to stop.", flush=True)
-        while proc.poll() is None:
-            time.sleep(0.5)
+        while proc.poll() is None and not stopping.wait(0.5):
+            pass
+        if stopping.is_set():
+            print("\nstopping Airflow…", flush=True)
+            return 0
         print(f"airflow standalone exited with code {proc.returncode}; see {log_path}", file=sys.stderr)
         return proc.returncode or 1
-    except KeyboardInterrupt:
-        print("\nstopping Airflow…", flush=True)
-        return 0
     finally:
         stop(proc)
 
 
-def stop(proc: subprocess.Popen, grace: float = 30) -> None:
-    """Ctrl-C for standalone (it stops its components), then the whole group if it lingers."""
-    if proc.poll() is None:
-        os.killpg(proc.pid, signal.SIGINT)
+def stop(proc: subprocess.Popen, grace: float = 20) -> None:
+    """TERM for standalone and its components, then KILL for whatever is left of the group."""
+    for sig, wait in ((signal.SIGTERM, grace), (signal.SIGKILL, 30)):
+        if proc.poll() is not None and sig == signal.SIGTERM:
+            continue
         try:
-            proc.wait(timeout=grace)
+            os.killpg(proc.pid, sig)
+        except ProcessLookupError:
+            return
+        try:
+            proc.wait(timeout=wait)
         except subprocess.TimeoutExpired:
-            pass
+            continue
+    # component processes left in the group after standalone itself exited
     try:
-        os.killpg(proc.pid, signal.SIGKILL)      # leftover component processes of this group only
+        os.killpg(proc.pid, signal.SIGKILL)
     except ProcessLookupError:
         pass
-    proc.wait()
 
 
 def main(argv: list[str] | None = None) -> int:
