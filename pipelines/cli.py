@@ -26,6 +26,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "pipelines.cli_backfill",
     "pipelines.cli_warc",
     "pipelines.cli_extract",
+    "pipelines.cli_health",
 )
 
 

@@ -40,20 +40,25 @@ class Verdict:
         return f"{site} run {run_id}: " + "; ".join(f.message for f in self.failed or self.warnings)
 
 
-def baseline(history: list[dict], run_id: str, runs: int) -> list[dict]:
-    """The last `runs` earlier runs that did not fail their checks."""
-    healthy = [r for r in history if r["run_id"] != run_id and r["result"] in ("ok", "warning")]
+def baseline(history: list[dict], row: dict, runs: int) -> list[dict]:
+    """The last `runs` earlier runs of the same kind that did not fail their checks."""
+    healthy = [r for r in history if r["run_id"] != row["run_id"] and r["result"] in ("ok", "warning")
+               and r.get("kind") == row.get("kind")]
     return healthy[-runs:]
 
 
 def evaluate(row: dict, history: list[dict], health: Health, now: datetime) -> Verdict:
-    base = baseline(history, row["run_id"], health.baseline_runs)
+    """Backfills cover past windows of any size: their yield and freshness say nothing
+    about the site today, so only the checks of how the site answers apply to them."""
+    base = baseline(history, row, health.baseline_runs)
     verdict = Verdict(baseline_runs=len(base))
+    current = row.get("kind") != "backfill"
     if len(base) >= health.min_baseline_runs:
         for check in (_blocked("robots", "robots.txt"), _blocked("scope", "the crawl scope"),
-                      _errors, _extraction, _yield):
+                      _errors, _extraction, *([_yield] if current else [])):
             check(row, base, health, verdict)
-    _freshness(row, history, health, now, verdict)
+    if current:
+        _freshness(row, history, health, now, verdict)
     return verdict
 
 

@@ -22,7 +22,8 @@ class CheckFailed(StepError):
     """A run's health check failed; the message names what changed."""
 
 
-def check(site_name: str, run_id: str, settings: PipelineSettings, now: datetime | None = None) -> dict:
+def check(site_name: str, run_id: str, settings: PipelineSettings, kind: str = "manual",
+          now: datetime | None = None) -> dict:
     site = load_site(site_name, settings.sites_dir)
     store = open_checked_store(settings)
     manifest_key = keys.manifest_key(site_name, run_id)
@@ -30,6 +31,7 @@ def check(site_name: str, run_id: str, settings: PipelineSettings, now: datetime
         raise StepError(f"run {run_id} of {site_name} has no manifest ({manifest_key}): run the publish step first")
     manifest = json.loads(store.get_bytes(manifest_key))
     row = run_health(Archive(store), site, manifest, steptimes.collect(store, site_name, run_id))
+    row["kind"] = kind
     verdict = healthchecks.evaluate(row, runstable.read_runs(store, site_name), site.health,
                                     now or datetime.now(timezone.utc))
     row.update(result=verdict.result, failed_checks=sorted({f.check for f in verdict.failed}),

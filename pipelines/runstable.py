@@ -13,6 +13,7 @@ RUNS_KEY = "runs_table"     # runs/ holds the JSON manifests
 RUNS = pa.schema([
     ("site", pa.string()),
     ("run_id", pa.string()),
+    ("kind", pa.string()),               # scheduled | backfill | manual: baselines compare like with like
     ("published_at", UTC_TS),
     ("window_start", UTC_TS),            # null: a full discovery
     ("window_end", UTC_TS),
