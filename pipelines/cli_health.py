@@ -40,10 +40,10 @@ def cmd_status(args) -> int:
     table = Table(box=box.SIMPLE, pad_edge=False)
     for name in ("site", "last run", "published", "result", "articles", "new", "errors", "failed checks",
                  "next run"):
-        table.add_column(name, no_wrap=name != "failed checks", overflow="fold")
+        table.add_column(name, overflow="fold")
     for entry in entries:
         table.add_row(*_status_cells(entry))
-    out.print(table)
+    Console(width=max(out.width, 132)).print(table)     # piped output would be cut to 80 columns
     for entry in entries:       # the full line of what changed, never cut by the table's width
         last = entry["last"]
         if last and last["message"]:
