@@ -70,6 +70,7 @@ def broken(warc_archive, tmp_path_factory, smtp_sink, webhook_sink):  # noqa: F8
     return {"settings": settings, "baseline": baseline, "results": results}
 
 
+@pytest.mark.slow
 def test_healthy_runs_pass_their_checks(broken):
     first, second = broken["baseline"]
     assert first["result"] == second["result"] == "ok"
@@ -78,6 +79,7 @@ def test_healthy_runs_pass_their_checks(broken):
     assert second["seconds_crawl"] > 0 and second["blocked_robots"] == 0
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("fault", list(CAUSES))
 def test_broken_site_fails_its_check_naming_the_cause(broken, fault, smtp_sink, webhook_sink):  # noqa: F811
     result, run_id = broken["results"][fault], f"broken-{fault}"
@@ -92,6 +94,7 @@ def test_broken_site_fails_its_check_naming_the_cause(broken, fault, smtp_sink, 
     assert "failed" in result["status"] and CAUSES[fault] in result["status"], result["status"]
 
 
+@pytest.mark.slow
 def test_health_is_recorded_in_runs_table_and_manifest(broken):
     settings = broken["settings"]
     store = steps.open_checked_store(settings)
@@ -107,6 +110,7 @@ def test_health_is_recorded_in_runs_table_and_manifest(broken):
     assert not [o.key for o in store.list("staging/")], "step timings left behind"
 
 
+@pytest.mark.slow
 def test_report_renders_its_plots_in_chromium(broken, tmp_path):
     if not os.access(CHROMIUM, os.X_OK):
         pytest.skip("no /usr/bin/chromium: install Debian's `chromium` (.ci/run does)")
