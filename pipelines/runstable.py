@@ -2,10 +2,14 @@
 Re-checking a run replaces its row (merge on site and run id)."""
 from __future__ import annotations
 
+import random
+import time
+
 import pyarrow as pa
 from deltalake import DeltaTable
-from deltalake.exceptions import TableNotFoundError
+from deltalake.exceptions import CommitFailedError, TableNotFoundError
 
+from .archive import MAX_ATTEMPTS, ArchiveError
 from .store import Store
 from .tables import UTC_TS
 
@@ -55,15 +59,22 @@ def _table(store: Store) -> DeltaTable | None:
 
 
 def write_run(store: Store, row: dict) -> None:
-    table = _table(store)
-    if table is None:
-        DeltaTable.create(store.table_uri(RUNS_KEY), schema=RUNS, mode="ignore", partition_by=["site"],
-                          storage_options=store.storage_options())
-        table = _table(store)
+    """Insert or replace the run's row; checks of concurrent runs retry on a lost commit."""
     source = pa.Table.from_pylist([row], schema=RUNS)
-    (table.merge(source, predicate="t.site = s.site AND t.run_id = s.run_id", source_alias="s",
-                 target_alias="t", merge_schema=True)
-          .when_matched_update_all().when_not_matched_insert_all().execute())
+    for attempt in range(1, MAX_ATTEMPTS + 1):
+        try:
+            table = _table(store) or DeltaTable.create(
+                store.table_uri(RUNS_KEY), schema=RUNS, mode="ignore", partition_by=["site"],
+                storage_options=store.storage_options())
+            (table.merge(source, predicate="t.site = s.site AND t.run_id = s.run_id", source_alias="s",
+                         target_alias="t", merge_schema=True)
+                  .when_matched_update_all().when_not_matched_insert_all().execute())
+            return
+        except CommitFailedError:
+            if attempt == MAX_ATTEMPTS:
+                raise ArchiveError(f"could not record the health of run {row['run_id']} of {row['site']} "
+                                   f"after {MAX_ATTEMPTS} attempts (too many concurrent writers)") from None
+            time.sleep(random.uniform(0.05, 0.3) * attempt)
 
 
 def read_runs(store: Store, site: str | None = None) -> list[dict]:

@@ -170,3 +170,27 @@ def test_no_new_articles_for_longer_than_the_site_allows():
     verdict = healthchecks.evaluate(stale, history, Health(max_hours_without_new=48), now)
     assert [f.message for f in verdict.failed] == ["no new articles for 50 hours (limit 48)"]
     assert healthchecks.evaluate(stale, history, Health(max_hours_without_new=120), now).result == "ok"
+
+
+def test_concurrent_checks_all_record_their_run(local_store):
+    """Runs of one site checked at once (max_active_runs > 1) each keep their row."""
+    import threading
+
+    from pipelines.runstable import write_run
+
+    now = datetime.now(timezone.utc)
+    errors = []
+
+    def write(i: int) -> None:
+        try:
+            write_run(local_store, {"site": "s", "run_id": f"r{i}", "published_at": now, "result": "ok"})
+        except Exception as exc:        # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=write, args=(i,)) for i in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors
+    assert sorted(r["run_id"] for r in read_runs(local_store)) == ["r0", "r1", "r2", "r3"]
