@@ -30,7 +30,8 @@ def check(site_name: str, run_id: str, settings: PipelineSettings, kind: str = "
     if not store.exists(manifest_key):
         raise StepError(f"run {run_id} of {site_name} has no manifest ({manifest_key}): run the publish step first")
     manifest = json.loads(store.get_bytes(manifest_key))
-    row = run_health(Archive(store), site, manifest, steptimes.collect(store, site_name, run_id))
+    seconds = steptimes.collect(store, site_name, run_id) or _earlier_seconds(manifest)
+    row = run_health(Archive(store), site, manifest, seconds)
     row["kind"] = kind
     verdict = healthchecks.evaluate(row, runstable.read_runs(store, site_name), site.health,
                                     now or datetime.now(timezone.utc))
@@ -48,3 +49,9 @@ def check(site_name: str, run_id: str, settings: PipelineSettings, kind: str = "
     log.info("health of %s run %s: %s (baseline of %d runs)", site_name, run_id, verdict.result,
              verdict.baseline_runs)
     return row
+
+
+def _earlier_seconds(manifest: dict) -> dict[str, float]:
+    """A run checked again keeps the step times its first check collected (and removed)."""
+    earlier = manifest.get("health") or {}
+    return {step: earlier[f"seconds_{step}"] for step in steptimes.STEPS if earlier.get(f"seconds_{step}")}

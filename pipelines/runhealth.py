@@ -85,8 +85,8 @@ def _word_counts(archive: Archive, site: str, seen: set[tuple[str, str]]) -> lis
     table = archive.table(tables.ARTICLES_KEY)
     if table is None or not seen:
         return []
-    ids = sorted({article for article, _ in seen})
-    rows = table.to_pyarrow_table(filters=[("site", "=", site), ("article_id", "in", ids)],
+    # Filtered here, not by an `in` filter: pyarrow cannot compare string with string_view stats.
+    rows = table.to_pyarrow_table(filters=[("site", "=", site)],
                                   columns=["article_id", "content_hash", "word_count"]).to_pylist()
     return [r["word_count"] for r in rows if (r["article_id"], r["content_hash"]) in seen]
 

@@ -108,6 +108,9 @@ def test_health_is_recorded_in_runs_table_and_manifest(broken):
     manifest = json.loads(store.get_bytes(keys.manifest_key("demo", "broken-robots")))
     assert manifest["health"]["result"] == "failed" and "robots.txt" in manifest["health"]["message"]
     assert not [o.key for o in store.list("staging/")], "step timings left behind"
+    again = runcheck.check("demo", "second", settings)          # a re-check replaces the row, keeps timings
+    assert again["seconds_crawl"] == rows["second"]["seconds_crawl"] > 0
+    assert len(read_runs(store, "demo")) == len(rows)
 
 
 @pytest.mark.slow
