@@ -88,6 +88,8 @@ def _blocked(kind: str, what: str):
 
 
 def _errors(row, base, health, verdict):
+    if row["responses"] + row["fetch_errors"] < health.min_sample:
+        return
     usual = _median(base, "error_rate") or 0.0
     codes = {code: n for code, n in json.loads(row["statuses"] or "{}").items() if code >= "400"}
     code, count = max(codes.items(), key=lambda item: item[1], default=("", 0))
@@ -98,6 +100,9 @@ def _errors(row, base, health, verdict):
 
 
 def _extraction(row, base, health, verdict):
+    """Judged only on enough article pages: a handful of short items is no layout change."""
+    if row["article_pages"] < health.min_sample:
+        return
     share, usual_share = row["empty_body_share"], _median(base, "empty_body_share")
     if share is not None and usual_share is not None:
         _judge(verdict, "extraction", share - usual_share, health.empty_body_rise, health.warn_factor,

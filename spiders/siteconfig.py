@@ -124,6 +124,7 @@ class Health(BaseModel):
     model_config = ConfigDict(extra="forbid")
     baseline_runs: int = Field(7, ge=1, le=100)
     min_baseline_runs: int = Field(2, ge=1, le=100)
+    min_sample: int = Field(20, ge=1)                     # judge rates and medians of at least this many
     yield_drop: float = Field(0.5, gt=0, le=1)            # fail: articles seen fell by this share or more
     error_rate_rise: float = Field(0.10, gt=0, le=1)      # fail: error rate rose by this many points
     blocked_min: int = Field(5, ge=1)                     # fail: robots/scope blocks rose by this many

@@ -148,7 +148,8 @@ def _row(run_id: str, hours_ago: float, now: datetime, **values) -> dict:
     base = {"site": "s", "run_id": run_id, "kind": "scheduled", "result": "ok",
             "published_at": now - timedelta(hours=hours_ago), "articles_seen": 100, "new_versions": 10,
             "error_rate": 0.01, "statuses": "{}", "fetch_errors": 0, "status_4xx": 0, "status_5xx": 0,
-            "blocked_robots": 0, "blocked_scope": None, "empty_body_share": 0.0, "median_words": 400.0}
+            "blocked_robots": 0, "blocked_scope": None, "empty_body_share": 0.0, "median_words": 400.0,
+            "responses": 300, "article_pages": 100}
     return {**base, **values}
 
 
@@ -164,6 +165,15 @@ def test_checks_need_a_baseline_and_skip_yield_for_backfills():
     assert healthchecks.evaluate(backfill, [{**r, "kind": "backfill"} for r in history], health, now).result == "ok"
     assert [f.check for f in healthchecks.evaluate(_row("d", 0, now, articles_seen=70), history, health,
                                                    now).warnings] == ["yield"]              # 30 % down: a warning
+
+
+def test_small_samples_are_not_judged():
+    now = datetime(2026, 1, 10, tzinfo=timezone.utc)
+    history = [_row("a", 30, now), _row("b", 20, now)]
+    short = _row("c", 0, now, median_words=100.0, error_rate=0.5)
+    assert {f.check for f in healthchecks.evaluate(short, history, Health(), now).failed} == {"extraction", "errors"}
+    few = {**short, "article_pages": 8, "responses": 12}
+    assert healthchecks.evaluate(few, history, Health(), now).result == "ok"
 
 
 def test_no_new_articles_for_longer_than_the_site_allows():
