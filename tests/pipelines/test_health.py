@@ -207,3 +207,11 @@ def test_concurrent_checks_all_record_their_run(local_store):
         thread.join()
     assert not errors
     assert sorted(r["run_id"] for r in read_runs(local_store)) == ["r0", "r1", "r2", "r3"]
+
+
+@pytest.mark.slow
+def test_check_command_exits_2_with_the_one_line(broken, capsys):
+    code = cli.main(["check", "demo", "--run-id", "broken-robots", "--store", broken["settings"].store_uri])
+    err = capsys.readouterr().err.strip()
+    assert code == 2 and err.startswith("error: health check failed: demo run broken-robots: robots.txt")
+    assert len(err.splitlines()) == 1, err
