@@ -1,10 +1,14 @@
-"""One Airflow DAG per enabled site definition: crawl -> upload -> clean -> publish.
+"""One Airflow DAG per enabled site definition: crawl -> upload -> clean -> publish -> check.
 
 Each scheduled or backfill run covers a real data interval, from the previous
 cron tick to this one in the site's time zone (CronDataIntervalTimetable), and
 crawls only the articles dated in it; scheduled runs also re-check recent
 articles on a decaying schedule. Manual runs (no logical date) do a full
 discovery unless their `discovery` param says "window".
+
+`check` compares the run's health with the site's recent runs and fails, in one line
+naming what changed, when the site looks broken (the data is published by then). Failed
+tasks alert through the notifiers set up by NEWSARCHIVE_ALERT_* (pipelines/alerts.py).
 
 Parsing stays fast: only the site files are read here (no network, no pandas,
 Scrapy or Delta imports); the tasks import the pipeline when they run.
@@ -16,6 +20,7 @@ from datetime import datetime, timedelta
 
 from airflow.sdk import DAG, Asset, CronDataIntervalTimetable, Param, get_current_context, task
 
+from pipelines.alerts import failure_notifiers
 from pipelines.settings import PipelineSettings
 from spiders.siteconfig import SiteDefinition, load_sites
 
@@ -57,7 +62,7 @@ def build_dag(site: SiteDefinition) -> DAG:
         start_date=_start_date(site),
         catchup=site.schedule.catchup,
         max_active_runs=site.schedule.max_active_runs,
-        default_args=DEFAULT_ARGS,
+        default_args={**DEFAULT_ARGS, "on_failure_callback": failure_notifiers() or None},
         params={
             "base_url": Param(None, type=["null", "string"],
                               description="fetch the site from another address (mirror, demo)"),
@@ -109,7 +114,18 @@ def build_dag(site: SiteDefinition) -> DAG:
             manifest = steps.publish(site.name, run_id, settings)
             return {k: v for k, v in manifest.items() if k not in ("crawl", "warc_keys")}
 
-        publish(clean(upload(crawl())))
+        # A failed check will not heal on retry: it reports a change of the site.
+        @task(retries=0)
+        def check(published: dict) -> dict:
+            """The run's health against the site's baseline; fails naming what changed."""
+            from pipelines import runcheck
+
+            run_id, settings = _run()
+            run_type = str(get_current_context()["dag_run"].run_type).split(".")[-1].lower()
+            row = runcheck.check(site.name, run_id, settings, kind=run_type)
+            return {k: row[k] for k in ("result", "articles_seen", "new_versions", "error_rate", "warnings")}
+
+        check(publish(clean(upload(crawl()))))
     return dag
 
 

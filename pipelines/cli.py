@@ -26,6 +26,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "pipelines.cli_backfill",
     "pipelines.cli_warc",
     "pipelines.cli_extract",
+    "pipelines.cli_health",
 )
 
 
@@ -61,7 +62,7 @@ def cmd_sites(args) -> int:
 
 def cmd_demo_site(args) -> int:
     from spiders.demosite import serve
-    serve(port=args.port, revision=args.revision)
+    serve(port=args.port, revision=args.revision, fault=args.fault)
     return 0
 
 
@@ -200,6 +201,9 @@ def _parser() -> argparse.ArgumentParser:
     p = command("demo-site", cmd_demo_site, "serve the bundled demo news site", store=False)
     p.add_argument("--port", type=int, default=8765)
     p.add_argument("--revision", type=int, default=1, help="2 publishes revised versions of some articles")
+    p.add_argument("--fault", choices=("markup", "robots", "forbidden"),
+                   help="break the site on purpose: article markup changed, robots.txt disallowing "
+                        "articles, or 403 for every article")
 
     p = command("demo", cmd_demo, "serve the demo site and run the whole pipeline on it")
     p.add_argument("--revision", type=int, default=1, help="2 publishes revised versions of some articles")

@@ -23,6 +23,7 @@ from . import keys, tables, warcindexes
 from .archive import Archive
 from .clean import clean_warcs
 from .settings import PipelineSettings
+from .steptimes import timed
 from .store import Store, StoreError, open_store, upload_verified
 
 log = logging.getLogger("newsarchive")
@@ -47,6 +48,7 @@ def open_checked_store(settings: PipelineSettings) -> Store:
     return store
 
 
+@timed("crawl")
 def crawl(site_name: str, run_id: str, settings: PipelineSettings, base_url: str | None = None,
           on_line: Callable[[str], None] | None = None, *,
           window: tuple[datetime, datetime] | None = None, recheck: list[str] | None = None) -> dict:
@@ -79,6 +81,7 @@ def crawl(site_name: str, run_id: str, settings: PipelineSettings, base_url: str
     return json.loads((out / SUMMARY_NAME).read_text())
 
 
+@timed("upload")
 def upload(site_name: str, run_id: str, settings: PipelineSettings) -> list[str]:
     """Ship the run's finished WARCs; each local file is removed only after a verified upload.
     The list of keys and the crawl summary are staged in the store for the next steps."""
@@ -114,6 +117,7 @@ def _remove_if_done(out: Path) -> None:
         out.rmdir()
 
 
+@timed("clean")
 def clean(site_name: str, run_id: str, settings: PipelineSettings,
           progress: Callable | None = None) -> dict:
     """Read the run's WARCs back from the store; stage capture and article rows as Parquet in it."""
@@ -130,6 +134,7 @@ def clean(site_name: str, run_id: str, settings: PipelineSettings,
             "skipped": result.skip_counts()}
 
 
+@timed("publish")
 def publish(site_name: str, run_id: str, settings: PipelineSettings) -> dict:
     """Commit the staged rows to the Delta tables (one commit per table) and write the run manifest."""
     store = open_checked_store(settings)

@@ -117,6 +117,23 @@ class Extraction(BaseModel):
     prefer_jsonld: bool = True
 
 
+class Health(BaseModel):
+    """Thresholds of the checks run after publish, against the median of the site's own
+    last `baseline_runs` healthy runs (no comparison until `min_baseline_runs` exist)."""
+
+    model_config = ConfigDict(extra="forbid")
+    baseline_runs: int = Field(7, ge=1, le=100)
+    min_baseline_runs: int = Field(2, ge=1, le=100)
+    min_sample: int = Field(20, ge=1)                     # judge rates and medians of at least this many
+    yield_drop: float = Field(0.5, gt=0, le=1)            # fail: articles seen fell by this share or more
+    error_rate_rise: float = Field(0.10, gt=0, le=1)      # fail: error rate rose by this many points
+    blocked_min: int = Field(5, ge=1)                     # fail: robots/scope blocks rose by this many
+    empty_body_rise: float = Field(0.25, gt=0, le=1)      # fail: article pages without body, in points
+    words_drop: float = Field(0.5, gt=0, le=1)            # fail: median words per article fell by this share
+    max_hours_without_new: float = Field(72, gt=0)        # fail: no new article version for this long
+    warn_factor: float = Field(0.5, gt=0, le=1)           # warn at this fraction of a threshold
+
+
 class SiteDefinition(BaseModel):
     """What the generic news spider needs to know about one site."""
 
@@ -136,6 +153,7 @@ class SiteDefinition(BaseModel):
     schedule: Schedule = Schedule()
     discovery: Discovery = Discovery()
     extraction: Extraction = Extraction()
+    health: Health = Health()
 
     @field_validator("base_url")
     @classmethod

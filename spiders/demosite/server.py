@@ -11,7 +11,7 @@ from email.utils import format_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
 
-from . import pages
+from . import faults, pages
 from .content import SECTIONS, DemoArticle, build_articles, check_revision
 
 HTML = "text/html; charset=utf-8"
@@ -49,6 +49,15 @@ def _article(cat: pages.Catalog, base: str, article: DemoArticle) -> Response:
     # Last-Modified comes from the article, never the clock, so headers stay stable too.
     last = format_datetime(article.modified.astimezone(timezone.utc), usegmt=True)
     return _html(pages.article_page(cat, base, article), headers=[("Last-Modified", last)])
+
+
+def _faulty_article(cat: pages.Catalog, base: str, article: DemoArticle, fault: str | None) -> Response:
+    if fault == "forbidden":
+        return _html(faults.FORBIDDEN_PAGE, status=403)
+    response = _article(cat, base, article)
+    if fault == "markup":
+        response.body = faults.client_rendered(response.body.decode()).encode()
+    return response
 
 
 def _listing(cat: pages.Catalog, base: str, path: str) -> Response | None:
@@ -90,11 +99,13 @@ def _assets(cat: pages.Catalog, path: str) -> Response | None:
     return None
 
 
-def route(path: str, base: str, revision: int) -> Response:
-    """Map a URL path to a response; the body depends only on (path, base, revision)."""
+def route(path: str, base: str, revision: int, fault: str | None = None) -> Response:
+    """Map a URL path to a response; the body depends only on (path, base, revision, fault)."""
     cat = pages.catalog(revision)
     if path in cat.by_path:
-        return _article(cat, base, cat.by_path[path])
+        return _faulty_article(cat, base, cat.by_path[path], fault)
+    if path == "/robots.txt" and fault == "robots":
+        return Response(200, TEXT, faults.robots_blocking_articles(base).encode())
     if path == "/latest/":
         return _redirect(base, "/")
     if path == "/private/" or path.startswith("/private/"):
@@ -106,7 +117,7 @@ def route(path: str, base: str, revision: int) -> Response:
     if found:
         return found
     if not path.endswith("/") and "." not in path.rsplit("/", 1)[-1]:
-        if route(path + "/", base, revision).status == 200:
+        if route(path + "/", base, revision, fault).status == 200:
             return _redirect(base, path + "/")
     return _html(pages.not_found_page(base, path), status=404)
 
@@ -143,7 +154,8 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _respond(self, send_body: bool) -> None:
         try:
-            response = route(urlsplit(self.path).path or "/", self._base_url(), self.server.revision)
+            response = route(urlsplit(self.path).path or "/", self._base_url(), self.server.revision,
+                             self.server.fault)
         except Exception:  # a broken page must not kill the connection silently
             response = Response(500, TEXT, b"Internal Server Error\n")
         body, headers = response.body, list(response.headers)
@@ -166,17 +178,20 @@ class _Handler(BaseHTTPRequestHandler):
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
 
-    def __init__(self, address, revision: int):
+    def __init__(self, address, revision: int, fault: str | None = None):
         self.revision = check_revision(revision)
+        self.fault = faults.check_fault(fault)
         super().__init__(address, _Handler)
 
 
 class DemoSite:
-    """The demo site on a background thread; also a context manager."""
+    """The demo site on a background thread; also a context manager. `fault` breaks it
+    on purpose (see faults.FAULTS); it can be changed while the site runs."""
 
-    def __init__(self, host: str = "127.0.0.1", port: int = 0, revision: int = 1):
+    def __init__(self, host: str = "127.0.0.1", port: int = 0, revision: int = 1, fault: str | None = None):
         self.host, self.port = host, port
         self._revision = check_revision(revision)
+        self._fault = faults.check_fault(fault)
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
 
@@ -191,6 +206,16 @@ class DemoSite:
             self._server.revision = value   # picked up by the next request
 
     @property
+    def fault(self) -> str | None:
+        return self._fault
+
+    @fault.setter
+    def fault(self, value: str | None) -> None:
+        self._fault = faults.check_fault(value)
+        if self._server is not None:
+            self._server.fault = value
+
+    @property
     def base_url(self) -> str:
         if self._server is None:
             raise RuntimeError("DemoSite is not running; call start() first")
@@ -202,7 +227,7 @@ class DemoSite:
 
     def start(self) -> "DemoSite":
         if self._server is None:
-            self._server = _Server((self.host, self.port), self._revision)
+            self._server = _Server((self.host, self.port), self._revision, self._fault)
             self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.1},
                                             name="demosite", daemon=True)
             self._thread.start()
@@ -223,11 +248,12 @@ class DemoSite:
         self.stop()
 
 
-def serve(host: str = "127.0.0.1", port: int = 8765, revision: int = 1) -> None:
+def serve(host: str = "127.0.0.1", port: int = 8765, revision: int = 1, fault: str | None = None) -> None:
     """Serve in the foreground until Ctrl-C."""
-    server = _Server((host, port), revision)
+    server = _Server((host, port), revision, fault)
     shown = f"[{host}]" if ":" in host else host
-    print(f"Demo news site on http://{shown}:{server.server_address[1]}/ (revision {revision}); "
+    print(f"Demo news site on http://{shown}:{server.server_address[1]}/ (revision {revision}"
+          f"{', fault ' + fault if fault else ''}); "
           "press Ctrl-C to stop", flush=True)
     try:
         server.serve_forever()

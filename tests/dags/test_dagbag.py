@@ -62,7 +62,7 @@ def test_one_dag_per_enabled_site_without_import_errors(tmp_path):
     # a real, daily data interval (a bare cron string would give a zero-length one)
     start, end = (datetime.fromisoformat(t) for t in demo["interval"])
     assert (end - start).days == 1 and end.astimezone(timezone.utc).hour == 0
-    assert list(demo["tasks"]) == ["crawl", "upload", "clean", "publish"]
+    assert list(demo["tasks"]) == ["crawl", "upload", "clean", "publish", "check"]
     assert demo["tasks"]["crawl"]["pool"] == site.pool
     assert demo["tasks"]["publish"]["outlets"] == ["newsarchive://archive/articles"]
 

@@ -1,0 +1,57 @@
+"""Step 5, after publish: compute the run's health, check it against the site's baseline,
+record it in the `runs` table and the run manifest. A failed check raises one line
+saying what changed; the run's data is already published either way."""
+from __future__ import annotations
+
+import json
+import logging
+from datetime import datetime, timezone
+
+from spiders.siteconfig import load_site
+
+from . import healthchecks, keys, runstable, steptimes
+from .archive import Archive
+from .runhealth import run_health
+from .settings import PipelineSettings
+from .steps import StepError, open_checked_store
+
+log = logging.getLogger("newsarchive")
+
+
+class CheckFailed(StepError):
+    """A run's health check failed; the message names what changed."""
+
+
+def check(site_name: str, run_id: str, settings: PipelineSettings, kind: str = "manual",
+          now: datetime | None = None) -> dict:
+    site = load_site(site_name, settings.sites_dir)
+    store = open_checked_store(settings)
+    manifest_key = keys.manifest_key(site_name, run_id)
+    if not store.exists(manifest_key):
+        raise StepError(f"run {run_id} of {site_name} has no manifest ({manifest_key}): run the publish step first")
+    manifest = json.loads(store.get_bytes(manifest_key))
+    seconds = steptimes.collect(store, site_name, run_id) or _earlier_seconds(manifest)
+    row = run_health(Archive(store), site, manifest, seconds)
+    row["kind"] = kind
+    verdict = healthchecks.evaluate(row, runstable.read_runs(store, site_name), site.health,
+                                    now or datetime.now(timezone.utc))
+    row.update(result=verdict.result, failed_checks=sorted({f.check for f in verdict.failed}),
+               warnings=[f.message for f in verdict.warnings],
+               message=verdict.line(site_name, run_id) if verdict.findings else None)
+    runstable.write_run(store, row)
+    manifest["health"] = row
+    store.put_bytes(manifest_key, json.dumps(manifest, indent=2, default=str).encode())
+    steptimes.clear(store, site_name, run_id)
+    for finding in verdict.warnings:
+        log.warning("health warning for %s run %s: %s", site_name, run_id, finding.message)
+    if verdict.failed:
+        raise CheckFailed(f"health check failed: {verdict.line(site_name, run_id)}")
+    log.info("health of %s run %s: %s (baseline of %d runs)", site_name, run_id, verdict.result,
+             verdict.baseline_runs)
+    return row
+
+
+def _earlier_seconds(manifest: dict) -> dict[str, float]:
+    """A run checked again keeps the step times its first check collected (and removed)."""
+    earlier = manifest.get("health") or {}
+    return {step: earlier[f"seconds_{step}"] for step in steptimes.STEPS if earlier.get(f"seconds_{step}")}
