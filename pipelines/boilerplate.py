@@ -9,7 +9,9 @@ copyright lines. Three general signals remove them, one paragraph at a time:
 - position: headings before the first paragraph are the headline and the
   standfirst, which are kept as metadata (title, description), not body;
 - calls to action: short paragraphs that ask the reader to subscribe, follow,
-  share or sign up, and copyright notices.
+  share or sign up, and copyright notices;
+- repetition: blocks that the site template (pipelines.sitetemplate) found on
+  many of the site's pages.
 """
 from __future__ import annotations
 
@@ -45,20 +47,22 @@ def link_texts(tree) -> dict[str, set[str]]:
     return index
 
 
-def prune(body, links: dict[str, set[str]]) -> None:
-    """Remove boilerplate paragraphs from trafilatura's body element in place."""
+def prune(body, links: dict[str, set[str]], repeated: frozenset[str] = frozenset()) -> None:
+    """Remove boilerplate paragraphs from trafilatura's body element in place; `repeated`
+    holds the normalised texts of the page's blocks that repeat across its site."""
     _drop_leading_headings(body)
     for block in body.xpath(BLOCKS):
         text = "".join(block.itertext())
-        if _is_links(words(text), links) or _is_call_to_action(text):
-            _remove(block)
+        normalised = words(text)
+        if normalised in repeated or _is_links(normalised, links) or _is_call_to_action(text):
+            remove(block)
 
 
 def _drop_leading_headings(body) -> None:
     for child in list(body):
         if child.tag != "head":
             return
-        _remove(child)
+        remove(child)
 
 
 def _is_links(text: str, links: dict[str, set[str]]) -> bool:
@@ -75,7 +79,7 @@ def _is_call_to_action(text: str) -> bool:
     return bool(count and (BARE_URL.match(text) or count <= SHORT and CALL_TO_ACTION.search(text)))
 
 
-def _remove(element) -> None:
+def remove(element) -> None:
     """Remove an element but keep its tail text (which belongs to the parent)."""
     parent = element.getparent()
     if parent is None:

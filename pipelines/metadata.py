@@ -88,9 +88,13 @@ def extract_metadata(tree, url: str) -> Metadata:
     m.fill("image_caption", [("json-ld", jsonld.caption(ld.get("image"))), ("dom", lambda: lead_caption(tree))])
     m.fill("publisher", [("json-ld", _publisher(ld.get("publisher"))),
                          ("meta", meta.get("og:site_name") or meta.get("publisher") or meta.get("application-name"))])
-    m.fill("canonical_url", [("dom", _first(tree.xpath("//link[@rel='canonical']/@href"))),
+    m.fill("canonical_url", [("dom", canonical_link(tree)),
                              ("meta", meta.get("og:url")), ("json-ld", _text(ld.get("url"))), ("url", url)])
     return m
+
+
+def canonical_link(tree) -> str | None:
+    return _first(tree.xpath("//link[@rel='canonical']/@href"))
 
 
 def meta_tags(tree) -> dict[str, str]:
