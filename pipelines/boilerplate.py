@@ -11,7 +11,8 @@ copyright lines. Three general signals remove them, one paragraph at a time:
 - calls to action: short paragraphs that ask the reader to subscribe, follow,
   share or sign up, and copyright notices;
 - repetition: blocks that the site template (pipelines.sitetemplate) found on
-  many of the site's pages.
+  many of the site's pages, unless they are most of the body (then the page is
+  a duplicate of other pages, not a page made of the template).
 """
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ from lxml import etree
 WORD = re.compile(r"\w+")
 LINK_SHARE = 0.8          # of a paragraph's characters in link text: a teaser or navigation
 SHORT = 40                # words: calls to action are short; prose that mentions "subscribe" is not
+MOSTLY_REPEATED = 0.5     # of a body's words in repeated blocks: the page is a duplicate, keep them
 CALL_TO_ACTION = re.compile(
     r"\b(sign(ing)? up (for our|now)|subscribe (to|now)|subscribing to|newsletters?|"
     r"follow (us|him|her|them|me) on|share it|thanks for signing|all rights reserved|copyright|©|ⓒ|"
@@ -51,11 +53,19 @@ def prune(body, links: dict[str, set[str]], repeated: frozenset[str] = frozenset
     """Remove boilerplate paragraphs from trafilatura's body element in place; `repeated`
     holds the normalised texts of the page's blocks that repeat across its site."""
     _drop_leading_headings(body)
-    for block in body.xpath(BLOCKS):
-        text = "".join(block.itertext())
+    blocks = [(block, "".join(block.itertext())) for block in body.xpath(BLOCKS)]
+    if repeated and _mostly_repeated(blocks, repeated):
+        repeated = frozenset()
+    for block, text in blocks:
         normalised = words(text)
         if normalised in repeated or _is_links(normalised, links) or _is_call_to_action(text):
             remove(block)
+
+
+def _mostly_repeated(blocks, repeated: frozenset[str]) -> bool:
+    counts = [(len(WORD.findall(text)), words(text) in repeated) for _, text in blocks]
+    total = sum(n for n, _ in counts)
+    return total > 0 and sum(n for n, found in counts if found) > MOSTLY_REPEATED * total
 
 
 def _drop_leading_headings(body) -> None:

@@ -12,9 +12,9 @@ of only one page is never removed for repetition, and neither is one that a
 few articles of a large site happen to share (a stock sentence, a quote).
 
 The page's template blocks are found on its DOM (text and path); their texts
-are then removed from the extracted body (pipelines.boilerplate). A page whose
-long blocks would mostly go (a duplicate of another page under a second URL)
-is left as it is.
+are then removed from the extracted body (pipelines.boilerplate), unless they
+make up most of that body: then the page is a duplicate of other pages (one
+article under several URLs), not a page of the template, and keeps its text.
 
 Templates are kept in the store per site, one JSON file per version
 (`templates/{site}/v000001.json`, ...); each clean run learns from its pages on
@@ -35,28 +35,35 @@ from .boilerplate import words
 BLOCK_TAGS = frozenset({
     "p", "li", "h1", "h2", "h3", "h4", "h5", "h6", "figcaption", "blockquote", "dt", "dd", "td", "th",
     "caption", "div", "section", "aside", "header", "footer", "nav", "form", "ul", "ol", "dl", "table",
-    "tr", "article", "main", "figure", "label", "button", "pre", "address", "details", "summary",
+    "tr", "article", "main", "figure", "label", "button", "pre", "address", "details", "summary", "body",
 })
 SKIP_TAGS = frozenset({"script", "style", "noscript", "template", "head", "title"})
 SHARE = 0.25              # of a site's pages a block must stand on to be boilerplate
 MIN_PAGES = 3             # and on this many distinct pages: two related articles share more than chrome
-LONG_WORDS = 25           # words: a block this long is prose, or a long notice
-KEEP_IF_LOST = 0.5        # share of a page's long-block words: more would go, so it is a duplicate
 KEY_PREFIX = "templates/"
 VERSION_NAME = re.compile(r"v(\d{6})\.json$")
 
 
 def leaf_blocks(tree) -> Iterable[tuple[object, str, str]]:
-    """(element, normalised text, DOM path) of every leaf block with text."""
+    """(element, normalised text, DOM path) of every leaf block with text, and of every
+    inline element (a link, a button) that stands on its own between blocks."""
     for el in tree.iter(*BLOCK_TAGS):
-        if any(child.tag in BLOCK_TAGS for child in el):
-            continue
         ancestors = [a.tag for a in el.iterancestors()]
         if SKIP_TAGS.intersection(ancestors):
             continue
-        text = words("".join(el.itertext()))
-        if text:
-            yield el, text, "/".join(reversed(ancestors)) + "/" + el.tag
+        path = "/".join(reversed(ancestors))
+        if not any(child.tag in BLOCK_TAGS for child in el):
+            yield from _block(el, f"{path}/{el.tag}")
+            continue
+        for child in el:
+            if isinstance(child.tag, str) and child.tag not in BLOCK_TAGS and child.tag not in SKIP_TAGS:
+                yield from _block(child, f"{path}/{el.tag}/{child.tag}")
+
+
+def _block(el, path: str):
+    text = words("".join(el.itertext()))
+    if text:
+        yield el, text, path
 
 
 def block_key(text: str, path: str) -> str:
@@ -115,21 +122,10 @@ class Boilerplate:
 
 
 def repeated_texts(tree, template: Boilerplate | None) -> frozenset[str]:
-    """The normalised texts of the page's blocks that are in the template; none when the
-    page looks like a duplicate of another page rather than a page of the template."""
+    """The normalised texts of the page's blocks that are in the template."""
     if template is None or not template.keys:
         return frozenset()
-    blocks = [(text, block_key(text, path) in template.keys) for _, text, path in leaf_blocks(tree)]
-    long_total = sum(_long_words(text) for text, _ in blocks)
-    long_lost = sum(_long_words(text) for text, found in blocks if found)
-    if long_total and long_lost > KEEP_IF_LOST * long_total:
-        return frozenset()
-    return frozenset(text for text, found in blocks if found)
-
-
-def _long_words(text: str) -> int:
-    count = text.count(" ") + 1
-    return count if count >= LONG_WORDS else 0
+    return frozenset(text for _, text, path in leaf_blocks(tree) if block_key(text, path) in template.keys)
 
 
 class TemplateStore:
