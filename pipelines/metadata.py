@@ -40,6 +40,8 @@ BY_TEXT_XPATH = ("//*[starts-with(normalize-space(text()), 'By ') or starts-with
 MAX_BYLINE = 200          # characters: longer is an author's biography or a paragraph, not a byline
 PARTICLES = {"de", "da", "di", "del", "der", "van", "von", "la", "le", "bin", "al", "dos", "du"}
 TRAILING = re.compile(r"(?i)(on|at|updated|published|(jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?)")
+TIME_XPATH = ("//time[not(ancestor::nav or ancestor::aside or ancestor::footer or ancestor::a)]/@datetime")
+SCRIPT_DATE = re.compile(r'"datePublished"\s*:\s*"([^"]{10,40})"')
 FROM_DIGIT = re.compile(r"\s\S*\d.*$")                   # times and dates after the name
 HEADLINE_LIKENESS = 0.4   # share of words an <h1> has in common with the page's titles to be its headline
 
@@ -92,7 +94,9 @@ def extract_metadata(tree, url: str) -> Metadata:
     m.fill("published", [("json-ld", parse_date(ld.get("datePublished") or ld.get("dateCreated"))),
                          ("meta", parse_date(meta.get("article:published_time") or meta.get("datepublished")
                                              or meta.get("pubdate") or meta.get("date"))),
-                         ("htmldate", lambda: parse_date(_htmldate(tree, original=True)))])
+                         ("dom", lambda: time_element(tree)),
+                         ("script", lambda: script_date(tree)),
+                         ("htmldate", lambda: parse_date(_htmldate(tree, url, original=True)))])
     m.fill("modified", [("json-ld", parse_date(ld.get("dateModified"))),
                         ("meta", parse_date(meta.get("article:modified_time") or meta.get("og:updated_time")))])
     m.fill("language", [("json-ld", _language(_text(ld.get("inLanguage")))),
@@ -310,10 +314,30 @@ def lead_caption(tree) -> str | None:
     return None
 
 
-def _htmldate(tree, original: bool) -> str | None:
-    # only reached when neither JSON-LD nor meta tags give a date: htmldate copies the tree
+def time_element(tree) -> datetime | None:
+    """The first machine-readable <time datetime> outside navigation and side matter, and not
+    inside a link (teasers of other stories carry their own times)."""
+    for value in tree.xpath(TIME_XPATH):
+        moment = parse_date(value)
+        if moment:
+            return moment
+    return None
+
+
+def script_date(tree) -> datetime | None:
+    """A schema.org datePublished in the page's other scripts: the state that script-rendered
+    pages embed (`window.__DATA__ = {...}`) often holds the article's own record."""
+    for text in tree.xpath("//script[not(@type='application/ld+json')]/text()"):
+        found = SCRIPT_DATE.search(text)
+        if found and parse_date(found.group(1)):
+            return parse_date(found.group(1))
+    return None
+
+
+def _htmldate(tree, url: str, original: bool) -> str | None:
+    # only reached when no other source gives a date: htmldate copies the tree; it also reads the URL
     try:
-        return htmldate.find_date(tree, original_date=original, extensive_search=False,
+        return htmldate.find_date(tree, url=url, original_date=original, extensive_search=True,
                                   outputformat="%Y-%m-%dT%H:%M:%S")
     except (ValueError, RecursionError):
         return None
