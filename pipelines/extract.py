@@ -70,7 +70,7 @@ def parse_html(html: bytes | str):
     tree = load_html(text)
     if tree is None or tree.find(".//body") is None and not len(tree):
         raise NotAnArticle("unparsable HTML")
-    if sum(1 for _ in tree.iter()) > MAX_ELEMENTS:
+    if tree.xpath("count(//*)") > MAX_ELEMENTS:
         raise NotAnArticle(f"DOM too large (over {MAX_ELEMENTS:,} elements)")
     return tree
 
