@@ -23,6 +23,8 @@ from lxml import etree
 WORD = re.compile(r"\w+")
 LINK_SHARE = 0.8          # of a paragraph's characters in link text: a teaser or navigation
 SHORT = 40                # words: calls to action are short; prose that mentions "subscribe" is not
+MENU_WORDS = 3            # a block of at most this many words is a menu entry, a label or a button
+MENU_SHARE = 0.5          # of a body's words in such blocks: the extractor picked a menu, not an article
 MOSTLY_REPEATED = 0.5     # of a body's words in repeated blocks: the page is a duplicate, keep them
 CALL_TO_ACTION = re.compile(
     r"\b(sign(ing)? up (for our|now)|subscribe (to|now)|subscribing to|newsletters?|"
@@ -60,6 +62,15 @@ def prune(body, links: dict[str, set[str]], repeated: frozenset[str] = frozenset
         normalised = words(text)
         if normalised in repeated or _is_links(normalised, links) or _is_call_to_action(text):
             remove(block)
+
+
+def is_menu(body) -> bool:
+    """Whether most of the body's words stand in lines of a few words (menu entries), each
+    block's lines counted apart (a menu can come back as one paragraph of many lines)."""
+    counts = [len(WORD.findall(line)) for block in body.xpath(BLOCKS)
+              for line in "".join(block.itertext()).splitlines()]
+    total = sum(counts)
+    return total > 0 and sum(n for n in counts if n <= MENU_WORDS) > MENU_SHARE * total
 
 
 def _mostly_repeated(blocks, repeated: frozenset[str]) -> bool:

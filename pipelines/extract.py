@@ -86,7 +86,8 @@ def extract_article(html: bytes | str, url: str, template: sitetemplate.Boilerpl
         repeated = sitetemplate.repeated_texts(tree, template)
         if repeated:
             meta.sources["body"] = template.label
-        body = _body(tree, url, links, repeated)   # edits the tree: everything that reads it comes first
+        # edits the tree: everything that reads it comes first
+        body = _body(tree, url, links, repeated, reparse=lambda: parse_html(html))
         text, md = markdown.render(body) if body is not None else ("", "")
     except RecursionError:
         raise NotAnArticle("DOM too deeply nested") from None
@@ -100,13 +101,23 @@ def extract_article(html: bytes | str, url: str, template: sitetemplate.Boilerpl
     return Article(url=url, canonical_url=meta.canonical_url or url, text=text, markdown=md, **fields)
 
 
-def _body(tree, url: str, links: dict[str, set[str]], repeated: frozenset[str] = frozenset()):
-    """trafilatura's main-content XML with boilerplate paragraphs removed, or None."""
-    doc = trafilatura.bare_extraction(
-        tree, url=url, fast=True, include_comments=False, include_tables=True, include_formatting=True,
-        with_metadata=False)
-    if doc is None or doc.body is None:
+def _body(tree, url: str, links: dict[str, set[str]], repeated: frozenset[str] = frozenset(), reparse=None):
+    """trafilatura's main-content XML with boilerplate paragraphs removed, or None. When the
+    fast mode's pick reads as a menu (mostly blocks of a few words), the page is extracted
+    again with trafilatura's fallback comparisons (readability, jusText), on a fresh parse
+    since extraction edits the tree."""
+    body = _extract(tree, url, fast=True)
+    if body is not None and reparse is not None and boilerplate.is_menu(body):
+        body = _extract(reparse(), url, fast=False)
+    if body is None:
         return None
-    boilerplate.prune(doc.body, links, repeated)
-    return doc.body
+    boilerplate.prune(body, links, repeated)
+    return body
+
+
+def _extract(tree, url: str, fast: bool):
+    doc = trafilatura.bare_extraction(
+        tree, url=url, fast=fast, include_comments=False, include_tables=True, include_formatting=True,
+        with_metadata=False)
+    return None if doc is None else doc.body
 
