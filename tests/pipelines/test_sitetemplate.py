@@ -112,7 +112,7 @@ def test_a_duplicate_page_keeps_its_text():
     assert extract_article(html, url, template).text.split("\n") == list(article.paragraphs)
 
 
-def test_clean_step_learns_a_version_per_run_and_reclean_reuses_it(demo_site, demo_crawl, tmp_path):
+def test_clean_step_learns_a_version_per_run_and_a_pinned_version_writes_none(demo_site, demo_crawl, tmp_path):
     _, files = demo_crawl
     store = open_store(tmp_path / "store")
     keys = [store.put_file(path, f"warcs/demo/{path.name}").key for path in files]
