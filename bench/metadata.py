@@ -16,6 +16,7 @@ for the benchmark pages, whose truth *is* their JSON-LD.
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from dataclasses import dataclass
 from datetime import datetime
@@ -73,7 +74,8 @@ def measure(pages, with_jsonld: bool) -> dict[str, tuple[int, int]]:
         got = extract_metadata(tree, url)
         _count(counts["title"], _same_text(got.title, truth.title))
         if truth.authors is not None:
-            _count(counts["authors"], [a.lower() for a in got.authors] == [a.lower() for a in truth.authors])
+            _count(counts["authors"], len(got.authors) == len(truth.authors)
+                   and all(_same_text(a, b) for a, b in zip(got.authors, truth.authors)))
         if truth.published is not None:
             _count(counts["published"], got.published == truth.published)
             _count(counts["published (day)"], got.published is not None
@@ -87,7 +89,8 @@ def _count(cell: list[int], ok: bool) -> None:
 
 
 def _same_text(a: str | None, b: str) -> bool:
-    return " ".join((a or "").split()).casefold() == " ".join(b.split()).casefold()
+    """Equal words, ignoring case, spacing and punctuation (straight or curly quotes, - or –)."""
+    return re.findall(r"\w+", (a or "").casefold()) == re.findall(r"\w+", b.casefold())
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -9,7 +9,10 @@ copyright lines. Three general signals remove them, one paragraph at a time:
 - position: headings before the first paragraph are the headline and the
   standfirst, which are kept as metadata (title, description), not body;
 - calls to action: short paragraphs that ask the reader to subscribe, follow,
-  share or sign up, and copyright notices.
+  share or sign up, and copyright notices;
+- repetition: blocks that the site template (pipelines.sitetemplate) found on
+  many of the site's pages, unless they are most of the body (then the page is
+  a duplicate of other pages, not a page made of the template).
 """
 from __future__ import annotations
 
@@ -20,6 +23,9 @@ from lxml import etree
 WORD = re.compile(r"\w+")
 LINK_SHARE = 0.8          # of a paragraph's characters in link text: a teaser or navigation
 SHORT = 40                # words: calls to action are short; prose that mentions "subscribe" is not
+MENU_WORDS = 3            # a block of at most this many words is a menu entry, a label or a button
+MENU_SHARE = 0.5          # of a body's words in such blocks: the extractor picked a menu, not an article
+MOSTLY_REPEATED = 0.5     # of a body's words in repeated blocks: the page is a duplicate, keep them
 CALL_TO_ACTION = re.compile(
     r"\b(sign(ing)? up (for our|now)|subscribe (to|now)|subscribing to|newsletters?|"
     r"follow (us|him|her|them|me) on|share it|thanks for signing|all rights reserved|copyright|©|ⓒ|"
@@ -45,20 +51,39 @@ def link_texts(tree) -> dict[str, set[str]]:
     return index
 
 
-def prune(body, links: dict[str, set[str]]) -> None:
-    """Remove boilerplate paragraphs from trafilatura's body element in place."""
+def prune(body, links: dict[str, set[str]], repeated: frozenset[str] = frozenset()) -> None:
+    """Remove boilerplate paragraphs from trafilatura's body element in place; `repeated`
+    holds the normalised texts of the page's blocks that repeat across its site."""
     _drop_leading_headings(body)
-    for block in body.xpath(BLOCKS):
-        text = "".join(block.itertext())
-        if _is_links(words(text), links) or _is_call_to_action(text):
-            _remove(block)
+    blocks = [(block, "".join(block.itertext())) for block in body.xpath(BLOCKS)]
+    if repeated and _mostly_repeated(blocks, repeated):
+        repeated = frozenset()
+    for block, text in blocks:
+        normalised = words(text)
+        if normalised in repeated or _is_links(normalised, links) or _is_call_to_action(text):
+            remove(block)
+
+
+def is_menu(body) -> bool:
+    """Whether most of the body's words stand in lines of a few words (menu entries), each
+    block's lines counted apart (a menu can come back as one paragraph of many lines)."""
+    counts = [len(WORD.findall(line)) for block in body.xpath(BLOCKS)
+              for line in "".join(block.itertext()).splitlines()]
+    total = sum(counts)
+    return total > 0 and sum(n for n in counts if n <= MENU_WORDS) > MENU_SHARE * total
+
+
+def _mostly_repeated(blocks, repeated: frozenset[str]) -> bool:
+    counts = [(len(WORD.findall(text)), words(text) in repeated) for _, text in blocks]
+    total = sum(n for n, _ in counts)
+    return total > 0 and sum(n for n, found in counts if found) > MOSTLY_REPEATED * total
 
 
 def _drop_leading_headings(body) -> None:
     for child in list(body):
         if child.tag != "head":
             return
-        _remove(child)
+        remove(child)
 
 
 def _is_links(text: str, links: dict[str, set[str]]) -> bool:
@@ -75,7 +100,7 @@ def _is_call_to_action(text: str) -> bool:
     return bool(count and (BARE_URL.match(text) or count <= SHORT and CALL_TO_ACTION.search(text)))
 
 
-def _remove(element) -> None:
+def remove(element) -> None:
     """Remove an element but keep its tail text (which belongs to the parent)."""
     parent = element.getparent()
     if parent is None:

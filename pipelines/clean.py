@@ -1,6 +1,10 @@
 """The clean step: read a run's WARCs back from the store and turn article
 responses into article rows; every response also becomes a capture row, with
-the reason when it yielded no article."""
+the reason when it yielded no article.
+
+Before extracting, the run's article pages are read once to learn the site's
+template (pipelines.sitetemplate) on top of the site's earlier runs; the new
+template version is saved in the store and used for every page of the run."""
 from __future__ import annotations
 
 import json
@@ -11,7 +15,8 @@ from typing import Callable, Iterable
 from spiders.siteconfig import SiteDefinition
 
 from .fingerprint import fingerprint
-from .extract import EXTRACTOR_VERSION, Article, NotAnArticle, extract_article
+from .extract import EXTRACTOR_VERSION, Article, NotAnArticle, extract_article, parse_html
+from .sitetemplate import Boilerplate, SiteTemplate, TemplateStore, page_keys
 from .urls import article_id
 from .warcreader import ResponseRecord, iter_responses
 
@@ -33,11 +38,24 @@ class CleanResult:
 
 
 def clean_warcs(store, keys: Iterable[str], site: SiteDefinition, run_id: str,
-                progress: Callable[[ResponseRecord], None] | None = None) -> CleanResult:
+                progress: Callable[[ResponseRecord], None] | None = None,
+                template_version: int | None = None) -> CleanResult:
+    """Clean the WARCs at `keys`; with `template_version`, use that stored site template
+    instead of learning a new version from these WARCs."""
+    keys = list(keys)
+    templates = TemplateStore(store)
+    if template_version is None:
+        template = learn_template(store, keys, site, templates.load(site.name) or SiteTemplate(site.name))
+        templates.save(template)
+    else:
+        template = templates.load(site.name, template_version)
+        if template is None:
+            raise ValueError(f"site {site.name} has no template version {template_version}")
+    boilerplate = Boilerplate(template.boilerplate(), template.version)
     result = CleanResult()
     for key in keys:
         for record in iter_responses(store, key):
-            capture, article = clean_record(record, site, run_id)
+            capture, article = clean_record(record, site, run_id, boilerplate)
             result.captures.append(capture)
             if article:
                 result.articles.append(article)
@@ -46,10 +64,24 @@ def clean_warcs(store, keys: Iterable[str], site: SiteDefinition, run_id: str,
     return result
 
 
-def clean_record(record: ResponseRecord, site: SiteDefinition, run_id: str) -> tuple[dict, dict | None]:
+def learn_template(store, keys: Iterable[str], site: SiteDefinition, template: SiteTemplate) -> SiteTemplate:
+    """Add the blocks of every article page in the WARCs to the site's template."""
+    for key in keys:
+        for record in iter_responses(store, key):
+            try:
+                _check_article_record(record, site)
+                tree = parse_html(decode_html(record.body, record.content_type))
+            except NotAnArticle:
+                continue
+            template.learn(article_id(record.url), page_keys(tree))
+    return template
+
+
+def clean_record(record: ResponseRecord, site: SiteDefinition, run_id: str,
+                 template: Boilerplate | None = None) -> tuple[dict, dict | None]:
     capture = _capture_row(record, site, run_id)
     try:
-        article = _article(record, site)
+        article = _article(record, site, template)
     except NotAnArticle as exc:
         capture["skip_reason"] = str(exc)
         return capture, None
@@ -58,7 +90,12 @@ def clean_record(record: ResponseRecord, site: SiteDefinition, run_id: str) -> t
     return capture, row
 
 
-def _article(record: ResponseRecord, site: SiteDefinition) -> Article:
+def _article(record: ResponseRecord, site: SiteDefinition, template: Boilerplate | None) -> Article:
+    _check_article_record(record, site)
+    return extract_article(decode_html(record.body, record.content_type), record.url, template)
+
+
+def _check_article_record(record: ResponseRecord, site: SiteDefinition) -> None:
     if record.record_type != "response":
         raise NotAnArticle(f"{record.record_type} record")
     if record.status != 200:
@@ -69,7 +106,6 @@ def _article(record: ResponseRecord, site: SiteDefinition) -> Article:
         raise NotAnArticle(f"truncated capture ({record.truncated})")
     if not site.is_article(record.url):
         raise NotAnArticle("not an article URL")
-    return extract_article(decode_html(record.body, record.content_type), record.url)
 
 
 def decode_html(body: bytes, content_type: str) -> bytes | str:

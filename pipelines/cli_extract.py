@@ -2,8 +2,11 @@
 
 Prints one JSON object per input on its own line: the input path, the body
 text (plain and Markdown), the metadata and which source gave each field, or
-the reason the page yielded no article. The benchmark scripts call
-`extract_file` too, so they measure exactly what this command prints.
+the reason the page yielded no article. The inputs are grouped by site (the
+host of each page's canonical URL, or `--site`) and the blocks that repeat
+across the pages of one site are learnt as its template and removed, as the
+clean step does across a run (pipelines.sitetemplate). The benchmark scripts
+call `extract_files` too, so they measure exactly what this command prints.
 """
 from __future__ import annotations
 
@@ -12,9 +15,16 @@ import json
 import sys
 from datetime import datetime
 from pathlib import Path
+from urllib.parse import urljoin, urlsplit
 
-from .extract import EXTRACTOR_VERSION, Article, NotAnArticle, extract_article
+from .extract import EXTRACTOR_VERSION, Article, NotAnArticle, extract_article, parse_html
+from .metadata import canonical_link
+from . import sitetemplate
+from .sitetemplate import Boilerplate, SiteTemplate, page_keys
 from .steps import StepError
+from .urls import article_id
+
+KEPT_TREES = 500
 
 
 def read_input(path: str) -> bytes:
@@ -31,11 +41,44 @@ def read_input(path: str) -> bytes:
     return data
 
 
-def extract_file(data: bytes, url: str, path: str = "-") -> dict:
-    """One output object for one input page."""
+def extract_files(inputs: list[tuple[bytes, str, str]], site: str | None = None) -> list[dict]:
+    """One output object per (page bytes, URL, path), in input order, each page cleaned with
+    the template learnt from the pages of its site among the inputs. The parsed pages are
+    kept for extraction, up to KEPT_TREES of them (the others are parsed again)."""
+    trees: dict[int, object] = {}
+    groups: dict[str, list[tuple[int, str]]] = {}
+    page_sites: list[str | None] = []
+    for i, (data, url, _) in enumerate(inputs):
+        try:
+            tree = parse_html(data)
+        except NotAnArticle:
+            page_sites.append(None)
+            continue
+        page_url = urljoin(url, canonical_link(tree) or url)
+        name = site or urlsplit(page_url).hostname or "-"
+        groups.setdefault(name, []).append((i, article_id(page_url)))
+        page_sites.append(name)
+        if len(trees) < KEPT_TREES:
+            trees[i] = tree
+    found = {name: _learn(name, pages, inputs, trees) for name, pages in groups.items() 
+             if len(pages) >= sitetemplate.MIN_PAGES}
+    return [extract_file(data, url, path, found.get(name), trees.pop(i, None))
+            for i, ((data, url, path), name) in enumerate(zip(inputs, page_sites))]
+
+
+def _learn(site: str, pages: list[tuple[int, str]], inputs, trees: dict) -> Boilerplate:
+    template = SiteTemplate(site)
+    for i, page_id in pages:
+        template.learn(page_id, page_keys(trees[i] if i in trees else parse_html(inputs[i][0])))
+    return Boilerplate(template.boilerplate())
+
+
+def extract_file(data: bytes, url: str, path: str = "-", template: Boilerplate | None = None,
+                 tree=None) -> dict:
+    """One output object for one input page (`tree`: the page already parsed)."""
     record: dict = {"input": path, "url": url, "extractor": EXTRACTOR_VERSION}
     try:
-        article = extract_article(data, url)
+        article = extract_article(data, url, template, tree)
     except NotAnArticle as exc:
         return record | {"text": "", "skip_reason": str(exc)}
     return record | article_json(article) | {"skip_reason": None}
@@ -47,9 +90,10 @@ def article_json(article: Article) -> dict:
 
 
 def cmd_extract(args) -> int:
-    for path in args.files:
-        url = args.url or (Path(path).resolve().as_uri() if path != "-" else "file:///dev/stdin")
-        print(json.dumps(extract_file(read_input(path), url, path), ensure_ascii=False), flush=True)
+    inputs = [(read_input(path), args.url or (Path(path).resolve().as_uri() if path != "-" else "file:///dev/stdin"),
+               path) for path in args.files]
+    for row in extract_files(inputs, args.site):
+        print(json.dumps(row, ensure_ascii=False), flush=True)
     return 0
 
 
@@ -59,4 +103,6 @@ def register(sub, add_store_options) -> None:
     p.add_argument("files", nargs="+", metavar="FILE")
     p.add_argument("--url", help="the pages' address (for relative links and the canonical URL); "
                                  "default: the file's own file:// URL")
+    p.add_argument("--site", help="treat every input as a page of this one site (default: group the inputs "
+                                  "by the host of their canonical URL) when learning the site's template")
     p.set_defaults(func=cmd_extract)

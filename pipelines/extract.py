@@ -4,7 +4,12 @@ The page is decoded (pipelines.charset) and parsed once. Metadata is read
 from the tree first (pipelines.metadata: JSON-LD, meta tags, htmldate, DOM);
 then trafilatura extracts the main content from the same tree as structured
 XML, paragraph-level boilerplate is removed from it (pipelines.boilerplate),
-and it is rendered as plain text and as Markdown (pipelines.markdown).
+and it is rendered as plain text and as Markdown (pipelines.markdown). With a
+site template (pipelines.sitetemplate), the blocks of the page that repeat
+across the site's pages are removed from the body too. They are removed from
+the body, not from the page before extraction: taking them out of the page
+changes which container trafilatura chooses, which cost precision on the
+benchmark's pages.
 trafilatura runs in its fast mode, without its readability/jusText fallback
 comparisons: on the extraction benchmark that is no less accurate, and it
 leaves time for the metadata (docs/benchmarks.md).
@@ -17,11 +22,11 @@ from datetime import datetime
 import trafilatura
 from trafilatura.utils import load_html
 
-from . import boilerplate, markdown
+from . import boilerplate, markdown, sitetemplate
 from .charset import decode_page
 from .metadata import extract_metadata, parse_date, split_authors  # noqa: F401  (part of this module's API)
 
-EXTRACTOR_VERSION = "newsarchive-extract/2 trafilatura/" + trafilatura.__version__
+EXTRACTOR_VERSION = "newsarchive-extract/3 trafilatura/" + trafilatura.__version__
 MIN_TEXT_CHARS = 200
 MAX_PAGE_BYTES = 8_000_000        # larger "pages" are data dumps or traps, not articles
 MAX_ELEMENTS = 200_000            # likewise for DOMs built to exhaust a parser
@@ -65,18 +70,24 @@ def parse_html(html: bytes | str):
     tree = load_html(text)
     if tree is None or tree.find(".//body") is None and not len(tree):
         raise NotAnArticle("unparsable HTML")
-    if sum(1 for _ in tree.iter()) > MAX_ELEMENTS:
+    if tree.xpath("count(//*)") > MAX_ELEMENTS:
         raise NotAnArticle(f"DOM too large (over {MAX_ELEMENTS:,} elements)")
     return tree
 
 
-def extract_article(html: bytes | str, url: str) -> Article:
-    """The article in `html`, or NotAnArticle with the reason."""
-    tree = parse_html(html)
+def extract_article(html: bytes | str, url: str, template: sitetemplate.Boilerplate | None = None,
+                    tree=None) -> Article:
+    """The article in `html`, or NotAnArticle with the reason; `template` holds the blocks
+    that repeat across the site's pages; `tree` is the page already parsed (it is edited)."""
+    tree = parse_html(html) if tree is None else tree
     try:
         meta = extract_metadata(tree, url)
         links = boilerplate.link_texts(tree)
-        body = _body(tree, url, links)        # edits the tree: everything that reads it comes first
+        repeated = sitetemplate.repeated_texts(tree, template)
+        if repeated:
+            meta.sources["body"] = template.label
+        # edits the tree: everything that reads it comes first
+        body = _body(tree, url, links, repeated, reparse=lambda: parse_html(html))
         text, md = markdown.render(body) if body is not None else ("", "")
     except RecursionError:
         raise NotAnArticle("DOM too deeply nested") from None
@@ -90,13 +101,23 @@ def extract_article(html: bytes | str, url: str) -> Article:
     return Article(url=url, canonical_url=meta.canonical_url or url, text=text, markdown=md, **fields)
 
 
-def _body(tree, url: str, links: dict[str, set[str]]):
-    """trafilatura's main-content XML with boilerplate paragraphs removed, or None."""
-    doc = trafilatura.bare_extraction(
-        tree, url=url, fast=True, include_comments=False, include_tables=True, include_formatting=True,
-        with_metadata=False)
-    if doc is None or doc.body is None:
+def _body(tree, url: str, links: dict[str, set[str]], repeated: frozenset[str] = frozenset(), reparse=None):
+    """trafilatura's main-content XML with boilerplate paragraphs removed, or None. When the
+    fast mode's pick reads as a menu (mostly blocks of a few words), the page is extracted
+    again with trafilatura's fallback comparisons (readability, jusText), on a fresh parse
+    since extraction edits the tree."""
+    body = _extract(tree, url, fast=True)
+    if body is not None and reparse is not None and boilerplate.is_menu(body):
+        body = _extract(reparse(), url, fast=False)
+    if body is None:
         return None
-    boilerplate.prune(doc.body, links)
-    return doc.body
+    boilerplate.prune(body, links, repeated)
+    return body
+
+
+def _extract(tree, url: str, fast: bool):
+    doc = trafilatura.bare_extraction(
+        tree, url=url, fast=fast, include_comments=False, include_tables=True, include_formatting=True,
+        with_metadata=False)
+    return None if doc is None else doc.body
 

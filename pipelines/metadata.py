@@ -24,11 +24,26 @@ NOT_A_NAME = re.compile(r"https?://|@|\d{3,}", re.I)
 # Bylines read from the DOM run on into job titles and dates: "Jane Doe Staff Writer", "Monday November"
 ROLE_TAIL = re.compile(r"\s+(is an? |(senior |chief |staff |news |business |political )*"
                        r"(staff|writer|reporter|columnist|editor|correspondent|contributor)\b).*$", re.I)
+ROLE_ONLY = re.compile(r"^(staff|special|writer|reporter|editor|correspondent|contributor)$", re.I)
 DATE_WORDS = re.compile(r"\b(monday|tuesday|wednesday|thursday|friday|saturday|sunday|updated|published|"
                         r"(jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?\s+\d).*$", re.I)
+AUTHOR_META = ("article:author", "author", "parsely-author", "dc.creator", "sailthru.author")
 REPEATED_META = {"article:tag", "article:author", "author"}
 TITLE_SPLIT = re.compile(r"\s+[|–—·:-]\s+")
 TAG_SPLIT = re.compile(r"\s*[,;]\s*")
+BYLINE_XPATH = ("//*[(@rel='author' or @itemprop='author' or contains(@class, 'author') or contains(@class, 'byline'))"
+                " and not(ancestor::nav or ancestor::aside or ancestor::footer or ancestor::script)]")
+BY_WORD = re.compile(r"\b(?:by|von|par|por|door|av)\s+", re.I)
+NAME = re.compile(r"^[^\W\d_][\w'’.-]*(?: [^\W\d_][\w'’.-]*){0,3}$")   # one to four words, no digits
+BY_TEXT_XPATH = ("//*[starts-with(normalize-space(text()), 'By ') or starts-with(normalize-space(text()), 'by ')]"
+                 "[not(ancestor::nav or ancestor::aside or ancestor::footer or ancestor::script or self::script)]")
+MAX_BYLINE = 200          # characters: longer is an author's biography or a paragraph, not a byline
+PARTICLES = {"de", "da", "di", "del", "der", "van", "von", "la", "le", "bin", "al", "dos", "du"}
+TRAILING = re.compile(r"(?i)(on|at|updated|published|(jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?)")
+TIME_XPATH = ("//time[not(ancestor::nav or ancestor::aside or ancestor::footer or ancestor::a)]/@datetime")
+SCRIPT_DATE = re.compile(r'"datePublished"\s*:\s*"([^"]{10,40})"')
+FROM_DIGIT = re.compile(r"\s\S*\d.*$")                   # times and dates after the name
+HEADLINE_LIKENESS = 0.4   # share of words an <h1> has in common with the page's titles to be its headline
 
 
 @dataclass
@@ -61,17 +76,27 @@ def extract_metadata(tree, url: str) -> Metadata:
     ld = jsonld.find_article(tree) or {}
     meta = meta_tags(tree)
     m = Metadata()
+    shared_title = strip_site_name(meta.get("og:title") or meta.get("twitter:title"), meta, url)
     m.fill("title", [("json-ld", _text(ld.get("headline") or ld.get("name"))),
-                     ("meta", strip_site_name(meta.get("og:title") or meta.get("twitter:title"), meta, url)),
+                     ("dom", lambda: strip_site_name(headline(tree, shared_title, meta, url), meta, url)),
+                     ("meta", shared_title),
                      ("dom", lambda: strip_site_name(dom_title(tree), meta, url))])
     m.fill("authors", [("json-ld", split_authors(jsonld.names(ld.get("author")))),
-                       ("meta", split_authors([meta.get("author") or meta.get("article:author")
-                                               or meta.get("parsely-author") or meta.get("dc.creator") or ""])),
-                       ("dom", lambda: split_authors([trafmeta.extract_author(tree) or ""]))])
+                       *[("meta", lambda key=key: writers(split_authors([meta.get(key) or ""]), tree, meta, url,
+                                                          company_check=True))
+                         for key in AUTHOR_META],
+                       ("dom", lambda: writers(byline(tree), tree, meta, url)),
+                       ("dom", lambda: writers(byline_names(trafmeta.extract_author(tree) or ""), tree, meta, url)),
+                       # a page that names no one is credited to its publisher, as the sites' own
+                       # metadata does ("BBC News", "Reuters")
+                       ("publisher", lambda: split_authors([_publisher(ld.get("publisher")) or site_name(tree, meta, url)
+                                                            or ""]))])
     m.fill("published", [("json-ld", parse_date(ld.get("datePublished") or ld.get("dateCreated"))),
                          ("meta", parse_date(meta.get("article:published_time") or meta.get("datepublished")
                                              or meta.get("pubdate") or meta.get("date"))),
-                         ("htmldate", lambda: parse_date(_htmldate(tree, original=True)))])
+                         ("dom", lambda: time_element(tree)),
+                         ("script", lambda: script_date(tree)),
+                         ("htmldate", lambda: parse_date(_htmldate(tree, url, original=True)))])
     m.fill("modified", [("json-ld", parse_date(ld.get("dateModified"))),
                         ("meta", parse_date(meta.get("article:modified_time") or meta.get("og:updated_time")))])
     m.fill("language", [("json-ld", _language(_text(ld.get("inLanguage")))),
@@ -87,10 +112,15 @@ def extract_metadata(tree, url: str) -> Metadata:
                          ("meta", meta.get("og:image") or meta.get("twitter:image"))])
     m.fill("image_caption", [("json-ld", jsonld.caption(ld.get("image"))), ("dom", lambda: lead_caption(tree))])
     m.fill("publisher", [("json-ld", _publisher(ld.get("publisher"))),
-                         ("meta", meta.get("og:site_name") or meta.get("publisher") or meta.get("application-name"))])
-    m.fill("canonical_url", [("dom", _first(tree.xpath("//link[@rel='canonical']/@href"))),
+                         ("meta", meta.get("og:site_name") or meta.get("publisher") or meta.get("application-name")),
+                         ("dom", lambda: site_name(tree, meta, url))])
+    m.fill("canonical_url", [("dom", canonical_link(tree)),
                              ("meta", meta.get("og:url")), ("json-ld", _text(ld.get("url"))), ("url", url)])
     return m
+
+
+def canonical_link(tree) -> str | None:
+    return _first(tree.xpath("//link[@rel='canonical']/@href"))
 
 
 def meta_tags(tree) -> dict[str, str]:
@@ -117,7 +147,7 @@ def split_authors(raw: list[str]) -> list[str]:
         for name in AUTHOR_SPLIT.split(BYLINE_PREFIX.sub("", item or "")):
             name = " ".join(BYLINE_PREFIX.sub("", name).split()).strip(" .")
             name = DATE_WORDS.sub("", ROLE_TAIL.sub("", name)).strip(" .,")
-            if name and not NOT_A_NAME.search(name) and name.lower() not in seen:
+            if name and not NOT_A_NAME.search(name) and name.lower() not in seen and not ROLE_ONLY.match(name):
                 seen.add(name.lower())
                 out.append(name)
     return out
@@ -163,6 +193,22 @@ def strip_site_name(title: str | None, meta: dict[str, str], url: str) -> str | 
     return title
 
 
+def site_name(tree, meta: dict[str, str], url: str) -> str | None:
+    """The site's name: og:site_name or application-name, else the part of <title> after the
+    last separator when it names the host ("Headline - CBS News" on cbsnews.com)."""
+    named = meta.get("og:site_name") or meta.get("application-name")
+    if named and not NOT_A_NAME.search(named):
+        return named
+    title = " ".join((tree.findtext(".//title") or "").split())
+    separators = list(TITLE_SPLIT.finditer(title))
+    if not separators:
+        return None
+    last = title[separators[-1].end():].strip()
+    host = _squash(urlsplit(url).hostname or "")
+    words = [_squash(w) for w in last.split()]
+    return last if last and all(w and w in host for w in words) else None
+
+
 def _squash(text: str) -> str:
     return re.sub(r"\W+", "", text.lower())
 
@@ -177,6 +223,88 @@ def dom_title(tree) -> str | None:
     return max(TITLE_SPLIT.split(title), key=len) if title else trafmeta.extract_title(tree)
 
 
+def headline(tree, shared_title: str | None, meta: dict[str, str], url: str) -> str | None:
+    """The <h1> that the page's shared or <title> title describes: the headline as the page shows
+    it, which the article's own metadata follows more often than the wording made for sharing."""
+    references = [_words(t) for t in (shared_title, strip_site_name(tree.findtext(".//title"), meta, url)) if t]
+    best, best_score = None, HEADLINE_LIKENESS
+    for h1 in tree.iter("h1"):
+        text = " ".join(h1.text_content().split())
+        score = max((_likeness(_words(text), ref) for ref in references), default=0.0)
+        if text and score >= best_score:
+            best, best_score = text, score + 1e-9         # the first of equals
+    return best
+
+
+def _words(text: str) -> set[str]:
+    return set(re.findall(r"\w+", text.lower()))
+
+
+def _likeness(a: set[str], b: set[str]) -> float:
+    return len(a & b) / len(a | b) if a and b else 0.0
+
+
+def byline(tree) -> list[str]:
+    """Names from the first byline that reads as names: an element whose rel, itemprop or class
+    names an author or byline, else one whose own text starts with "By"; "by Jane Doe",
+    "Monday ... by Jane Doe", "By Jane Doe, 20 November", or an author link alone."""
+    for xpath in (BYLINE_XPATH, BY_TEXT_XPATH):
+        for el in tree.xpath(xpath):
+            names = byline_names(_spaced_text(el))
+            if names:
+                return names
+    return []
+
+
+def writers(names: list[str], tree, meta: dict[str, str], url: str, company_check: bool = False) -> list[str]:
+    """The names, without the site's own name beside a person's ("Jane Doe, IGN"); with
+    `company_check`, none when they are the page's copyright holder (a meta tag naming the
+    company as the author of every page; a byline naming the blog's owner is kept)."""
+    if not names:
+        return names
+    site = _squash(site_name(tree, meta, url) or "")
+    people = [n for n in names if _squash(n) != site] or names
+    if not company_check:
+        return people
+    notices = " ".join(tree.xpath("//*[not(self::script)][contains(text(), '©') or contains(text(), 'Copyright')]"
+                                  "/text()"))
+    return [] if notices and all(n in notices for n in people) else people
+
+
+def _spaced_text(el) -> str:
+    """The element's text with a space where a piece starting with a capital or digit follows another
+    ("Jane Doe" "Staff Writer"), and none inside a word split by markup ("Wo" "od")."""
+    out = ""
+    for piece in el.itertext():
+        if out and (piece[:1].isupper() or piece[:1].isdigit()) and not out[-1:].isspace():
+            out += " "
+        out += piece
+    return out
+
+
+def byline_names(text: str) -> list[str]:
+    """The names in a byline read from the page, or none when it does not read as names."""
+    text = " ".join(text.split())
+    if len(text) > MAX_BYLINE:
+        return []
+    after_by = BY_WORD.split(text, maxsplit=1)
+    text = FROM_DIGIT.sub("", after_by[-1] if len(after_by) > 1 else text)
+    names = []
+    for name in split_authors([text]):
+        words = name.split()
+        cut = next((i for i, w in enumerate(words) if w[0].islower() and w not in PARTICLES), len(words))
+        words = words[:cut]
+        while words and TRAILING.fullmatch(words[-1]):
+            words.pop()
+        half = len(words) // 2
+        if words and words[:half] == words[half:]:                # "Jane Doe Jane Doe"
+            words = words[:half]
+        name = " ".join(words)
+        if name and not BY_WORD.fullmatch(name + " ") and not ROLE_ONLY.match(name) and name not in names:
+            names.append(name)
+    return names if names and all(NAME.match(name) for name in names) else []
+
+
 def lead_caption(tree) -> str | None:
     """The caption of the first figure that is not in navigation or side matter."""
     for caption in tree.xpath("//figure//figcaption[not(ancestor::nav or ancestor::aside or ancestor::footer)]"):
@@ -186,10 +314,30 @@ def lead_caption(tree) -> str | None:
     return None
 
 
-def _htmldate(tree, original: bool) -> str | None:
-    # only reached when neither JSON-LD nor meta tags give a date: htmldate copies the tree
+def time_element(tree) -> datetime | None:
+    """The first machine-readable <time datetime> outside navigation and side matter, and not
+    inside a link (teasers of other stories carry their own times)."""
+    for value in tree.xpath(TIME_XPATH):
+        moment = parse_date(value)
+        if moment:
+            return moment
+    return None
+
+
+def script_date(tree) -> datetime | None:
+    """A schema.org datePublished in the page's other scripts: the state that script-rendered
+    pages embed (`window.__DATA__ = {...}`) often holds the article's own record."""
+    for text in tree.xpath("//script[not(@type='application/ld+json')]/text()"):
+        found = SCRIPT_DATE.search(text)
+        if found and parse_date(found.group(1)):
+            return parse_date(found.group(1))
+    return None
+
+
+def _htmldate(tree, url: str, original: bool) -> str | None:
+    # only reached when no other source gives a date: htmldate copies the tree; it also reads the URL
     try:
-        return htmldate.find_date(tree, original_date=original, extensive_search=False,
+        return htmldate.find_date(tree, url=url, original_date=original, extensive_search=True,
                                   outputformat="%Y-%m-%dT%H:%M:%S")
     except (ValueError, RecursionError):
         return None

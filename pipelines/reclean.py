@@ -2,7 +2,9 @@
 
 The new rows carry the new extractor version beside the old ones, which stay
 readable, so the two outputs can be compared; versions are numbered per
-extractor by walking every capture in time order."""
+extractor by walking every capture in time order. The site's latest stored
+template is used as it is (or `template_version`), so a reclean gives the same
+text twice; a site without one gets its first version learnt from its WARCs."""
 from __future__ import annotations
 
 from typing import Callable
@@ -11,6 +13,7 @@ from spiders.siteconfig import SiteDefinition
 
 from .archive import Archive, PublishResult
 from .clean import clean_warcs
+from .sitetemplate import TemplateStore
 from .store import Store
 
 
@@ -19,8 +22,11 @@ def stored_warcs(store: Store, site: str) -> list[str]:
 
 
 def reclean(store: Store, site: SiteDefinition, run_id: str,
-            progress: Callable | None = None) -> PublishResult:
+            progress: Callable | None = None, template_version: int | None = None) -> PublishResult:
     keys = stored_warcs(store, site.name)
-    result = clean_warcs(store, keys, site, run_id, progress=progress)
+    if template_version is None:
+        versions = TemplateStore(store).versions(site.name)
+        template_version = versions[-1] if versions else None
+    result = clean_warcs(store, keys, site, run_id, progress=progress, template_version=template_version)
     # captures are already in the archive; only the articles are new
     return Archive(store).publish(site.name, run_id, [], result.articles)

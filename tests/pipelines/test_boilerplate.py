@@ -1,5 +1,6 @@
 from lxml import etree
 
+from pipelines import boilerplate
 from pipelines.boilerplate import link_texts, prune, words
 from pipelines.markdown import render
 
@@ -32,3 +33,11 @@ def test_long_paragraphs_that_mention_subscribers_are_prose():
 
 def test_words_normalises_for_comparison():
     assert words("  Hello,   World! ") == "hello world"
+
+
+def test_a_body_of_short_lines_reads_as_a_menu():
+    menu = etree.fromstring("<body><p>Home\nNews\nSport\nCity council\nContact us</p><p>About the city hall</p></body>")
+    assert boilerplate.is_menu(menu)
+    prose = etree.fromstring("<body><p>The council met on Tuesday and agreed to repair the bridge by spring.</p>"
+                             "<p>Contact us</p><p>Home</p></body>")
+    assert not boilerplate.is_menu(prose)

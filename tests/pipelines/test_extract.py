@@ -67,7 +67,7 @@ def test_metadata_falls_back_to_meta_tags():
     assert got.title == "Fallback headline"
     assert got.authors == ["Jane Doe", "John Roe"]
     assert got.published == datetime(2024, 6, 2, 10, tzinfo=timezone.utc)
-    assert got.language == "de" and got.sources["title"] == "meta"
+    assert got.language == "de" and got.sources["title"] == "dom" and got.sources["authors"] == "meta"
 
 
 @pytest.mark.parametrize("html, reason", [

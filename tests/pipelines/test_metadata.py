@@ -53,11 +53,47 @@ def test_meta_tags_then_the_dom():
     assert m.modified is None and "modified" not in m.sources
 
 
-def test_htmldate_finds_a_date_when_no_tag_gives_one():
-    body = "<article><h1>Title</h1><time datetime='2023-03-15'>15 March 2023</time><p>Text.</p></article>"
-    m = extract_metadata(load_html(page("<title>Title</title>", body)), "https://ex.org/2023/03/15/c")
+def test_time_element_then_scripts_then_htmldate_give_the_date_when_no_tag_does():
+    body = ("<nav><time datetime='2020-01-01'>1 Jan</time></nav><a href='/x'><time datetime='2021-01-01'>x</time></a>"
+            "<article><h1>Title</h1><time datetime='2023-03-15T22:30:00-0500'>15 March 2023</time><p>Text.</p>"
+            "</article>")
+    m = extract_metadata(load_html(page("<title>Title</title>", body)), "https://ex.org/c")
+    assert m.published == datetime(2023, 3, 16, 3, 30, tzinfo=timezone.utc) and m.sources["published"] == "dom"
+
+    state = '<script>window.__DATA__ = {"article": {"datePublished": "2023-03-14T08:00:00Z"}};</script>'
+    m = extract_metadata(load_html(page("<title>Title</title>" + state)), "https://ex.org/c")
+    assert m.published == datetime(2023, 3, 14, 8, tzinfo=timezone.utc) and m.sources["published"] == "script"
+
+    m = extract_metadata(load_html(page("<title>Title</title>", "<p>Text.</p>")), "https://ex.org/2023/03/15/c")
     assert m.published is not None and m.published.date().isoformat() == "2023-03-15"
     assert m.sources["published"] == "htmldate"
+
+
+def test_title_is_the_h1_the_page_titles_describe():
+    head = '<title>Ships wait longer at the harbour - Port News</title><meta property="og:title" content="Harbour delays">'
+    body = "<h1>Port News</h1><h1>Ships wait longer at the harbour this winter</h1><p>Text.</p>"
+    m = extract_metadata(load_html(page(head, body)), "https://portnews.example/a")
+    assert m.title == "Ships wait longer at the harbour this winter" and m.sources["title"] == "dom"
+    body = "<h1>Port News</h1><p>Text.</p>"                     # a logo heading is not the headline
+    m = extract_metadata(load_html(page(head, body)), "https://portnews.example/a")
+    assert m.title == "Harbour delays" and m.sources["title"] == "meta"
+
+
+def test_authors_from_bylines_without_company_or_site_names():
+    head = ('<meta name="author" content="Example Media Group"><meta property="og:site_name" content="Port News">'
+            '<meta property="article:author" content="https://facebook.com/portnews">')
+    footer = "<footer><p>© 2024 Example Media Group. All rights reserved.</p></footer>"
+    body = ('<div class="article-byline"><span>By </span><a rel="author">Jane Do<b>e</b></a>'
+            '<span>Staff Writer</span>, <span>Port News</span> <span>12 May 2024</span></div><p>Text.</p>' + footer)
+    m = extract_metadata(load_html(page(head, body)), "https://portnews.example/a")
+    assert m.authors == ["Jane Doe"] and m.sources["authors"] == "dom"
+
+    body = '<header><p class="meta">By Ann Lee, Wednesday, 20 November 2019 08:00</p></header><p>Text.</p>'
+    m = extract_metadata(load_html(page("<title>A - Port News</title>", body)), "https://portnews.example/a")
+    assert m.authors == ["Ann Lee"]
+    m = extract_metadata(load_html(page("<title>A story - Port News</title>")), "https://www.portnews.example/a")
+    assert m.authors == ["Port News"] and m.sources["authors"] == "publisher"
+    assert m.publisher == "Port News"
 
 
 def test_helpers():
