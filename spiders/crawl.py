@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -95,7 +96,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / SUMMARY_NAME).write_text(json.dumps(summary, indent=2))
+    partial = args.out / (SUMMARY_NAME + ".tmp")     # the summary says "finished": write it whole or not at all
+    partial.write_text(json.dumps(summary, indent=2))
+    os.replace(partial, args.out / SUMMARY_NAME)
     if not summary["responses"]:
         print(f"error: the crawl of {args.site} fetched nothing (is {args.base_url or 'the site'} reachable?)",
               file=sys.stderr)
