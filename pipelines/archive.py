@@ -22,7 +22,7 @@ from deltalake.exceptions import CommitFailedError, DeltaError, TableNotFoundErr
 from . import tables
 from .store import Store
 
-MAX_ATTEMPTS = 10
+MAX_ATTEMPTS = 20                           # 8 writers at once: up to 7 losses per table
 ARTICLE_KEY = "t.article_id = s.article_id AND t.content_hash = s.content_hash AND t.extractor = s.extractor"
 CAPTURE_KEY = "t.record_id = s.record_id"
 PUBLISH_ID = "newsarchive.publish_id"      # commit info: which publish made the commit
@@ -65,7 +65,9 @@ class Archive:
                 continue
             try:
                 DeltaTable.create(self.store.table_uri(key), schema=schema, mode="ignore",
-                                  partition_by=["site"], storage_options=self.store.storage_options())
+                                  partition_by=["site"], storage_options=self.store.storage_options(),
+                                  # no retry as version 1 when another creator took version 0
+                                  commit_properties=CommitProperties(max_commit_retries=0))
             except (CommitFailedError, DeltaError):
                 if self.table(key) is None:      # lost the race to another creator: fine; else real
                     raise

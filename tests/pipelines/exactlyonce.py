@@ -169,3 +169,20 @@ def baseline_state(root: Path, run_id: str, warcs: list[Path], summary: Path) ->
     stage_warcs(settings, run_id, warcs, summary)
     run_pipeline(run_id, settings)
     return archive_state(open_store(settings.store_uri))
+
+
+def last_line(log: Path) -> str:
+    lines = [line for line in log.read_text().splitlines() if line.strip()]
+    return lines[-1] if lines else ""
+
+
+def publish_worker(index: int, rounds: list[list[tuple]], barrier, results) -> None:
+    """One publishing process: in every round, wait for the others, then publish its run."""
+    for number, jobs in enumerate(rounds):
+        store_uri, run_id, captures, articles = jobs[index]
+        barrier.wait()
+        try:
+            result = Archive(open_store(store_uri)).publish(SITE, run_id, captures, articles)
+            results.put((number, run_id, result.__dict__))
+        except Exception as exc:           # reported to the test, which fails on it
+            results.put((number, run_id, f"{type(exc).__name__}: {exc}"))
