@@ -21,7 +21,7 @@ from spiders.settings import warc_prefix
 from spiders.warcfiles import OPEN_SUFFIX
 from spiders.siteconfig import load_site
 
-from . import keys, tables, warcindexes
+from . import cdxj, digestindex, keys, tables, warcindexes
 from .archive import Archive
 from .clean import clean_warcs
 from .settings import PipelineSettings
@@ -165,6 +165,16 @@ def _write_journal(store: Store, site: str, run_id: str, journal: dict, warc_key
     journal["warc_keys"] = sorted(warc_keys)
     journal.setdefault("started", datetime.now(timezone.utc).isoformat(timespec="seconds"))
     store.put_bytes(keys.staging_key(site, run_id, "upload.json"), json.dumps(journal, indent=2).encode())
+
+
+def attach_warcs(store: Store, site: str, run_id: str, warc_keys: list[str]) -> None:
+    """Add stored WARCs to a run's upload journal and to the site's indexes (`verify --repair`
+    of an upload that died between storing a WARC and journaling it)."""
+    journal = _staged_json(store, site, run_id, "upload.json") or {"crawl": {}, "warc_keys": []}
+    cdxj.index_warcs(store, site, sorted(warc_keys))
+    digestindex.update(store, site, warc_keys)
+    journal["complete"] = True
+    _write_journal(store, site, run_id, journal, set(journal["warc_keys"]) | set(warc_keys))
 
 
 def run_warc_keys(store: Store, site: str, run_id: str) -> list[str]:
