@@ -80,6 +80,8 @@ def crawl(site_name: str, run_id: str, settings: PipelineSettings, base_url: str
         line = line.rstrip("\n")
         tail = (tail + [line])[-5:]
         (on_line or log.info)(line)
+    if recheck:
+        recheck_file.unlink(missing_ok=True)       # read by now; it would be left in staging
     if proc.wait() != 0:
         reason = next((l for l in reversed(tail) if l.startswith("error:")), f"exit code {proc.returncode}")
         raise StepError(f"crawl of {site_name} failed: {reason.removeprefix('error: ')}")
@@ -88,9 +90,10 @@ def crawl(site_name: str, run_id: str, settings: PipelineSettings, base_url: str
 
 def _finished_crawl(site: str, run_id: str, settings: PipelineSettings) -> dict | None:
     """The summary of a crawl of this run that already finished (here, or uploaded), else None."""
-    summary = settings.run_dir(site, run_id) / SUMMARY_NAME
-    if summary.is_file() and not _unfinished_files(summary.parent):
-        return json.loads(summary.read_text())
+    path = settings.run_dir(site, run_id) / SUMMARY_NAME
+    summary = json.loads(path.read_text()) if path.is_file() and not _unfinished_files(path.parent) else {}
+    if summary.get("responses"):                   # one that fetched nothing failed: crawl again
+        return summary
     journal = _staged_json(open_store(settings.store_uri), site, run_id, "upload.json")
     return journal["crawl"] if journal and journal.get("complete") else None
 
