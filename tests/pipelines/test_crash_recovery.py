@@ -64,6 +64,8 @@ def test_kill_9_at_random_moments_loses_and_doubles_nothing(s3, demo_site, tmp_p
         (inputs / path.name).write_bytes(path.read_bytes())
     warcs, summary = sorted(inputs.glob("*.warc.gz")), inputs / SUMMARY_NAME
     baseline = baseline_state(tmp_path / "baseline", RUN, warcs, summary)
+    twice = [url for url, n in baseline.capture_urls.items() if n > 1]
+    assert twice == [], f"the re-run crawl added to the killed one: {len(twice)} URLs captured twice or more"
 
     for trial in range(TRIALS):
         settings = crawl_trial if trial == 0 else settings_for(s3.new_bucket(), tmp_path / f"t{trial}")
