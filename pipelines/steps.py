@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import json
 import logging
+import os
 import re
 import subprocess
 import sys
@@ -73,8 +74,8 @@ def crawl(site_name: str, run_id: str, settings: PipelineSettings, base_url: str
         recheck_file.write_text("\n".join(recheck) + "\n")
         cmd += ["--recheck", str(recheck_file)]
     cmd += warcindexes.before_crawl(settings, site_name, run_id)    # revisits need the digest index
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, bufsize=1,
-                            preexec_fn=_die_with_parent)
+    cmd += ["--parent-pid", str(os.getpid())]      # it dies with this process: no crawler left writing
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, bufsize=1)
     tail: list[str] = []
     for line in proc.stdout:
         line = line.rstrip("\n")
@@ -111,18 +112,6 @@ def _discard_unfinished(out: Path) -> None:
                     out.name, len(leftovers))
     for path in leftovers:
         path.unlink()
-
-
-def _die_with_parent() -> None:
-    """The crawl process ends with the step's process (Linux), so a killed step leaves no
-    crawler writing into the run folder that its retry is about to replace."""
-    try:
-        import ctypes
-        import signal
-
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)   # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
-        pass
 
 
 def upload(site_name: str, run_id: str, settings: PipelineSettings) -> list[str]:
@@ -230,7 +219,8 @@ def publish(site_name: str, run_id: str, settings: PipelineSettings) -> dict:
     if manifest is None:
         uploaded = _uploaded(store, site_name, run_id)
         staged = {name: _read_staged(store, site_name, run_id, name) for name in ("captures", "articles")}
-        result = Archive(store).publish(site_name, run_id, staged["captures"], staged["articles"])
+        result = Archive(store).publish(site_name, run_id, staged["captures"], staged["articles"],
+                                        publish_id=publish_id(run_id, uploaded["crawl"]))
         manifest = {
             "site": site_name, "run_id": run_id,
             "published_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
@@ -244,8 +234,16 @@ def publish(site_name: str, run_id: str, settings: PipelineSettings) -> dict:
 
 
 def published(store: Store, site: str, run_id: str) -> dict | None:
+    """The run's manifest, if it published the crawl staged now (a retry, not a re-run of the run)."""
     key = keys.manifest_key(site, run_id)
-    return json.loads(store.get_bytes(key)) if store.exists(key) else None
+    manifest = json.loads(store.get_bytes(key)) if store.exists(key) else None
+    journal = _staged_json(store, site, run_id, "upload.json") if manifest else None
+    return manifest if journal is None or journal.get("crawl") == manifest.get("crawl") else None
+
+
+def publish_id(run_id: str, crawl: dict) -> str:
+    """Names one publish of one crawl of the run: retries share it, a re-run of the run gets its own."""
+    return f"{run_id}@{crawl['started']}" if crawl.get("started") else run_id
 
 
 def _uploaded(store: Store, site: str, run_id: str) -> dict:

@@ -87,7 +87,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--until", help="window end (ISO 8601, exclusive)")
     parser.add_argument("--recheck", type=Path, help="file of article URLs to fetch again, one a line")
     parser.add_argument("--dedup-index", type=Path, help="digest index of earlier captures (revisit records)")
+    parser.add_argument("--parent-pid", type=int, help="end when this process (the pipeline step) ends")
     args = parser.parse_args(argv)
+    if args.parent_pid:
+        _die_with(args.parent_pid)
     try:
         window = _window(args.since, args.until)
         summary = run(args.site, args.out, args.run_id, args.base_url, args.sites_dir, window,
@@ -104,6 +107,20 @@ def main(argv: list[str] | None = None) -> int:
               file=sys.stderr)
         return 1
     return 0
+
+
+def _die_with(parent_pid: int) -> None:
+    """Linux: killed with the step that started it, so a retry of the step never finds a crawler
+    of the dead attempt still writing into the run folder it replaces."""
+    try:
+        import ctypes
+        import signal
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)   # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        return
+    if os.getppid() != parent_pid:          # the step died before the line above
+        sys.exit(1)
 
 
 def _window(since: str | None, until: str | None) -> Window | None:

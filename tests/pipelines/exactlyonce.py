@@ -31,6 +31,10 @@ class S3Server:
     """moto's S3 server in its own process; `pause()`/`resume()` make an outage."""
     proc: subprocess.Popen
     endpoint: str
+    log: Path                      # one line per request served
+
+    def requests(self) -> int:
+        return self.log.read_bytes().count(b"\n")
 
     def pause(self) -> None:
         os.kill(self.proc.pid, signal.SIGSTOP)
@@ -46,13 +50,14 @@ class S3Server:
         return f"s3://{name}/archive"
 
 
-def start_s3_server(port: int) -> S3Server:
+def start_s3_server(port: int, log: Path) -> S3Server:
     from tests.conftest import _wait_for_port
 
-    proc = subprocess.Popen([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    with open(log, "wb") as out:
+        proc = subprocess.Popen([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+                                stdout=subprocess.DEVNULL, stderr=out)
     _wait_for_port(port, proc)
-    return S3Server(proc, f"http://127.0.0.1:{port}")
+    return S3Server(proc, f"http://127.0.0.1:{port}", log)
 
 
 def stop_s3_server(server: S3Server) -> None:

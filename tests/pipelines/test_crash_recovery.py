@@ -27,7 +27,7 @@ TRIALS = 4
 
 @pytest.fixture(scope="module")
 def s3(tmp_path_factory):
-    server = start_s3_server(_free_port())
+    server = start_s3_server(_free_port(), tmp_path_factory.mktemp("s3") / "requests.log")
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("AWS_ENDPOINT_URL", server.endpoint)
         for name, value in (("AWS_ACCESS_KEY_ID", "testing"), ("AWS_SECRET_ACCESS_KEY", "testing"),
