@@ -104,20 +104,22 @@ class Archive:
             counts["articles_seen"] = len({a["article_id"] for a in articles})
             self._merge(art, tables.ARTICLES, rows, ARTICLE_KEY, _props(site, run_id, publish_id, counts),
                         update=True)
+            counts["table_version"] = art.version()
         cap = self.table(tables.CAPTURES_KEY)
         cap_counts = committed_counts(cap, publish_id)
         if cap_counts is None:
             resolved = resolve_revisits(captures, self.latest_by_url(site) if _has_revisits(captures) else {})
             cap_counts = {"captures_added": len(captures)}
             self._merge(cap, tables.CAPTURES, resolved, CAPTURE_KEY, _props(site, run_id, publish_id, cap_counts))
+            cap_counts["table_version"] = cap.version()
         return PublishResult(
             captures_added=cap_counts["captures_added"],
             articles_seen=counts["articles_seen"],
             versions_added=counts["versions_added"],
             new_articles=counts["new_articles"],
             changed_articles=counts["changed_articles"],
-            articles_table_version=art.version(),
-            captures_table_version=cap.version(),
+            articles_table_version=counts["table_version"],
+            captures_table_version=cap_counts["table_version"],
         )
 
     @staticmethod
@@ -167,10 +169,10 @@ class Archive:
 
 
 def committed_counts(table: DeltaTable, publish_id: str) -> dict | None:
-    """The counts recorded by this publish's commit in the table, if it made one."""
+    """The counts recorded by this publish's commit in the table, and its version, if it made one."""
     for commit in table.history(limit=HISTORY_LIMIT):
         if commit.get(PUBLISH_ID) == publish_id:
-            return json.loads(commit.get(COUNTS, "{}"))
+            return {**json.loads(commit.get(COUNTS, "{}")), "table_version": commit["version"]}
     return None
 
 

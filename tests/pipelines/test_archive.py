@@ -51,10 +51,11 @@ def test_first_publish_creates_version_one(archive):
 
 
 def test_unchanged_content_adds_nothing_and_rerun_is_idempotent(archive):
-    archive.publish("demo", "r1", [capture("c1")], [article("a")])
+    first = archive.publish("demo", "r1", [capture("c1")], [article("a")])
     again = archive.publish("demo", "r1", [capture("c1")], [article("a")])       # same run again
     later = archive.publish("demo", "r2", [capture("c2", "r2")], [article("a", run="r2")])
     assert (again.versions_added, later.versions_added) == (1, 0)    # a retry reports what the run added
+    assert again.__dict__ == first.__dict__                          # ... and where, from the commit info
     assert len(rows(archive)) == 1
     assert len(rows(archive, CAPTURES_KEY)) == 2                                   # c1 once, c2
 
