@@ -40,11 +40,17 @@ def _progress() -> Progress:
 
 @_friendly
 def cmd_verify(args) -> int:
+    from .storecheck import repair
     from .verify import stored_warc_keys, verify
-    store = open_checked_store(_settings(args))
+    settings = _settings(args)
+    store = open_checked_store(settings)
     with _progress() as bar:
         task = bar.add_task("checking WARC files", total=len(stored_warc_keys(store, args.site)))
-        report = verify(store, args.site, progress=lambda key: bar.advance(task))
+        report = verify(store, args.site, progress=lambda key: bar.advance(task), staging_dir=settings.staging_dir)
+    if args.repair and report.findings.problems():
+        for action in repair(store, report.findings, settings):
+            out.print(f"repaired: {action}", highlight=False)
+        report = verify(store, args.site, staging_dir=settings.staging_dir)
     for problem in report.problems[:args.show]:
         console.print(f"[red]mismatch:[/] {problem}", highlight=False, soft_wrap=True)
     rows = ", ".join(f"{n} {table} rows" for table, n in report.rows_checked.items())
@@ -107,6 +113,7 @@ def register(sub, add_store_options) -> None:
                                       "points at a real record; exit 1 on any mismatch")
     p.add_argument("--site", help="only this site's WARCs and rows")
     p.add_argument("--show", type=int, default=20, help="how many mismatches to print (default 20)")
+    p.add_argument("--repair", action="store_true", help="publish orphaned WARCs and unpublished runs")
     p = command("wacz", cmd_wacz, "package a site's captures over a date range as a validated WACZ")
     p.add_argument("site")
     p.add_argument("--since", required=True, help="first day (YYYY-MM-DD, UTC)")

@@ -29,15 +29,18 @@ from botocore.exceptions import (
     PartialCredentialsError,
 )
 
+from .retries import RetryPolicy
 from .store import Store, StoredObject, StoreError, check_key, check_prefix, file_digest
 
 MAX_SINGLE_PUT = 5 * 1024**3  # S3 limit for one PUT
 
-# Data operations: botocore "standard" retries.  check() uses a probe client with
-# short timeouts and one retry so an unreachable endpoint fails within ~10 s.
-_DATA_CONFIG = Config(connect_timeout=5, read_timeout=60, retries={"mode": "standard", "total_max_attempts": 3})
-_PROBE_CONFIG = Config(connect_timeout=3, read_timeout=2, retries={"mode": "standard", "total_max_attempts": 2})
+# One attempt per botocore call: the store retries itself, for a bounded time (RetryPolicy).
+# check() uses a probe client with short timeouts so a wrong endpoint is told quickly.
+_NO_RETRIES = {"mode": "standard", "total_max_attempts": 1}
+_PROBE_CONFIG = Config(connect_timeout=3, read_timeout=2, retries=_NO_RETRIES)
 _PATH_STYLE = Config(s3={"addressing_style": "path"})
+_RETRYABLE_CODES = {"500", "502", "503", "504", "InternalError", "ServiceUnavailable", "SlowDown",
+                    "RequestTimeout", "RequestTimeTooSkewed", "Throttling", "ThrottlingException"}
 
 # Parsed API models, shared by all stores: loading them costs ~0.1 s per session.
 _MODEL_LOADER = botocore.loaders.create_loader()
@@ -69,8 +72,47 @@ def _sha256_from_head(head: dict) -> tuple[str | None, str | None]:
     return checksum, head.get("Metadata", {}).get("sha256")
 
 
+def _retryable(exc: Exception) -> bool:
+    if isinstance(exc, ClientError):
+        status = str(exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", ""))
+        return _error_code(exc) in _RETRYABLE_CODES or status.startswith("5")
+    return isinstance(exc, _UNREACHABLE)
+
+
+class GaveUp(BotoCoreError):
+    """The endpoint kept failing for the whole retry budget."""
+
+    fmt = "endpoint {endpoint} unreachable or failing for {seconds:.0f} s ({attempts} attempts): {error}"
+
+
+class _RetryingClient:
+    """A botocore client whose API calls retry under a RetryPolicy."""
+
+    def __init__(self, client, policy: RetryPolicy):
+        self._client, self._policy, self.meta = client, policy, client.meta
+
+    def __getattr__(self, name: str):
+        method = getattr(self._client, name)
+
+        def call(**kwargs):
+            def attempt():
+                body = kwargs.get("Body")
+                if hasattr(body, "seek"):
+                    body.seek(0)            # a retried upload sends the file again from its start
+                return method(**kwargs)
+
+            return self._policy.run(attempt, _retryable, self._give_up)
+
+        return call
+
+    def _give_up(self, exc: Exception, seconds: float, attempts: int) -> Exception:
+        error = " ".join(str(exc).split())
+        return GaveUp(endpoint=self.meta.endpoint_url, seconds=seconds, attempts=attempts, error=error)
+
+
 class S3Store(Store):
-    def __init__(self, bucket: str, prefix: str = ""):
+    def __init__(self, bucket: str, prefix: str = "", retry: RetryPolicy | None = None):
+        self.retry = retry or RetryPolicy.from_env()
         self.bucket = bucket
         self.prefix = prefix.strip("/")
         self.uri = f"s3://{bucket}/{self.prefix}" if self.prefix else f"s3://{bucket}"
@@ -80,16 +122,19 @@ class S3Store(Store):
             self._session = botocore.session.Session()
             self._session.register_component("data_loader", _MODEL_LOADER)
             self.region = os.environ.get("AWS_REGION") or self._session.get_config_variable("region") or "us-east-1"
-            self._client = self._session.create_client("s3", region_name=self.region, config=_DATA_CONFIG)
-            endpoint = self._client.meta.endpoint_url
+            data_config = Config(connect_timeout=min(5.0, self.retry.timeout), read_timeout=self.retry.timeout,
+                                 retries=_NO_RETRIES)
+            client = self._session.create_client("s3", region_name=self.region, config=data_config)
+            endpoint = client.meta.endpoint_url
             self.endpoint_url = None if _is_aws_endpoint(endpoint) else endpoint
             probe_config = _PROBE_CONFIG
             if self.endpoint_url:  # MinIO & co. need path-style requests
-                self._client = self._session.create_client(
-                    "s3", region_name=self.region, config=_DATA_CONFIG.merge(_PATH_STYLE)
-                )
+                client = self._session.create_client("s3", region_name=self.region,
+                                                     config=data_config.merge(_PATH_STYLE))
                 probe_config = probe_config.merge(_PATH_STYLE)
-            self._probe = self._session.create_client("s3", region_name=self.region, config=probe_config)
+            self._client = _RetryingClient(client, self.retry)
+            self._probe = _RetryingClient(
+                self._session.create_client("s3", region_name=self.region, config=probe_config), self.retry)
         except BotoCoreError as e:
             raise StoreError(f"store {self.uri}: invalid AWS configuration: {e}") from e
 
@@ -101,6 +146,8 @@ class S3Store(Store):
     def _detail(self, exc: Exception) -> str:
         if isinstance(exc, (NoCredentialsError, PartialCredentialsError)):
             return _NO_CREDENTIALS
+        if isinstance(exc, GaveUp):
+            return str(exc)
         if isinstance(exc, _UNREACHABLE):
             return f"endpoint unreachable: {exc}"
         if isinstance(exc, ClientError):
@@ -144,7 +191,7 @@ class S3Store(Store):
         try:
             self._probe.head_bucket(Bucket=self.bucket)
         except (BotoCoreError, ClientError) as e:
-            if isinstance(e, _UNREACHABLE):
+            if isinstance(e, (GaveUp, *_UNREACHABLE)):
                 message = f"store {self.uri} is unreachable: {e}"
             elif isinstance(e, ClientError) and _error_code(e) in _NOT_FOUND | {"NoSuchBucket"}:
                 message = f"store {self.uri}: bucket {self.bucket!r} does not exist"
@@ -196,8 +243,15 @@ class S3Store(Store):
             return f.read()
 
     def open(self, key: str) -> BinaryIO:
-        body = self._get(key)["Body"]
-        raw = _BodyReader(body, lambda e: self._error("read", key, e))
+        first = self._get(key)
+        etag = first.get("ETag")
+
+        def reopen(offset: int):
+            """The rest of the same object (ETag) after a broken read."""
+            extra = {"IfMatch": etag} if etag else {}
+            return self._get(key, Range=f"bytes={offset}-", **extra)["Body"]
+
+        raw = _BodyReader(first["Body"], reopen, self.retry, lambda e: self._error("read", key, e))
         return io.BufferedReader(raw, buffer_size=1024 * 1024)
 
     def open_range(self, key: str, offset: int, length: int) -> bytes:
@@ -237,13 +291,17 @@ class S3Store(Store):
 
     def _list(self, prefix: str) -> Iterator[StoredObject]:
         # S3 returns keys in UTF-8 binary order, which is Python's str order.
-        pages = self._client.get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix=self._root + prefix)
+        request = {"Bucket": self.bucket, "Prefix": self._root + prefix}
         try:
-            for page in pages:
+            while True:
+                page = self._client.list_objects_v2(**request)
                 for obj in page.get("Contents", ()):
                     key = obj["Key"][len(self._root) :]
                     if key and not key.endswith("/"):  # skip "directory" marker objects
                         yield StoredObject(key, obj["Size"])
+                if not page.get("IsTruncated"):
+                    return
+                request["ContinuationToken"] = page["NextContinuationToken"]
         except (BotoCoreError, ClientError) as e:
             raise StoreError(f"store {self.uri}: cannot list prefix {prefix!r}: {self._detail(e)}") from e
 
@@ -280,23 +338,42 @@ class S3Store(Store):
             options["AWS_VIRTUAL_HOSTED_STYLE_REQUEST"] = "false"  # path-style, as for boto3
             if self.endpoint_url.startswith("http://"):
                 options["AWS_ALLOW_HTTP"] = "true"
+        # delta-rs (object_store) retries for the same bounded time as the store's own calls
+        options.update(timeout=f"{self.retry.timeout:g}s", connect_timeout=f"{min(5.0, self.retry.timeout):g}s",
+                       max_retries="1000", retry_timeout=f"{self.retry.seconds:g}s")
         return options
 
 
 class _BodyReader(io.RawIOBase):
-    """Raw stream over a botocore StreamingBody; read errors become StoreError."""
+    """Raw stream over a botocore StreamingBody; a broken read is resumed where it stopped
+    (a ranged GET) under the retry policy; errors that remain become StoreError."""
 
-    def __init__(self, body, to_error):
+    def __init__(self, body, reopen, policy: RetryPolicy, to_error):
         self._body = body
+        self._reopen = reopen
+        self._policy = policy
         self._to_error = to_error
         self._pos = 0
 
     def readable(self) -> bool:
         return True
 
-    def readinto(self, buffer) -> int:
+    def _read(self, size: int) -> bytes:
+        if self._body is None:
+            self._body = self._reopen(self._pos)
         try:
-            data = self._body.read(len(buffer))
+            return self._body.read(size)
+        except (BotoCoreError, OSError):
+            self._body.close()
+            self._body = None
+            raise
+
+    def readinto(self, buffer) -> int:
+        def retryable(e: Exception) -> bool:
+            return isinstance(e, (BotoCoreError, OSError)) and not isinstance(e, (GaveUp, StoreError))
+
+        try:
+            data = self._policy.run(lambda: self._read(len(buffer)), retryable, lambda e, s, a: e)
         except (BotoCoreError, OSError) as e:
             raise self._to_error(e) from e
         n = len(data)
@@ -308,6 +385,6 @@ class _BodyReader(io.RawIOBase):
         return self._pos
 
     def close(self) -> None:
-        if not self.closed:
+        if not self.closed and self._body is not None:
             self._body.close()
         super().close()

@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import json
 import logging
+import os
 import re
 import subprocess
 import sys
@@ -17,9 +18,11 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from spiders.crawl import SUMMARY_NAME
+from spiders.settings import warc_prefix
+from spiders.warcfiles import OPEN_SUFFIX
 from spiders.siteconfig import load_site
 
-from . import keys, tables, warcindexes
+from . import cdxj, digestindex, keys, tables, warcindexes
 from .archive import Archive
 from .clean import clean_warcs
 from .settings import PipelineSettings
@@ -57,6 +60,10 @@ def crawl(site_name: str, run_id: str, settings: PipelineSettings, base_url: str
     lists article URLs to fetch again whatever their date."""
     load_site(site_name, settings.sites_dir)       # fail fast, before any process starts
     out = settings.run_dir(site_name, run_id)
+    done = _finished_crawl(site_name, run_id, settings)
+    if done is not None:                            # a retry after the crawl itself had finished
+        return done
+    _discard_unfinished(out)
     cmd = [sys.executable, "-m", "spiders.crawl", site_name, "--out", str(out), "--run-id", run_id,
            "--sites-dir", str(settings.sites_dir)]
     if base_url:
@@ -69,39 +76,107 @@ def crawl(site_name: str, run_id: str, settings: PipelineSettings, base_url: str
         recheck_file.write_text("\n".join(recheck) + "\n")
         cmd += ["--recheck", str(recheck_file)]
     cmd += warcindexes.before_crawl(settings, site_name, run_id)    # revisits need the digest index
+    cmd += ["--parent-pid", str(os.getpid())]      # it dies with this process: no crawler left writing
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, bufsize=1)
     tail: list[str] = []
     for line in proc.stdout:
         line = line.rstrip("\n")
         tail = (tail + [line])[-5:]
         (on_line or log.info)(line)
+    if recheck:
+        recheck_file.unlink(missing_ok=True)       # read by now; it would be left in staging
     if proc.wait() != 0:
         reason = next((l for l in reversed(tail) if l.startswith("error:")), f"exit code {proc.returncode}")
         raise StepError(f"crawl of {site_name} failed: {reason.removeprefix('error: ')}")
     return json.loads((out / SUMMARY_NAME).read_text())
 
 
+def _finished_crawl(site: str, run_id: str, settings: PipelineSettings) -> dict | None:
+    """The summary of a crawl of this run that already finished (here, or uploaded), else None."""
+    path = settings.run_dir(site, run_id) / SUMMARY_NAME
+    summary = json.loads(path.read_text()) if path.is_file() and not _unfinished_files(path.parent) else {}
+    if summary.get("responses"):                   # one that fetched nothing failed: crawl again
+        return summary
+    journal = _staged_json(open_store(settings.store_uri), site, run_id, "upload.json")
+    return journal["crawl"] if journal and journal.get("complete") else None
+
+
+def _unfinished_files(out: Path) -> list[Path]:
+    return sorted(out.glob(f"*{OPEN_SUFFIX}")) if out.is_dir() else []
+
+
+def _discard_unfinished(out: Path) -> None:
+    """A crawl of this run died before its summary: its files are replaced by a new crawl,
+    so the run's captures are neither lost (re-fetched) nor doubled."""
+    leftovers = sorted(p for p in out.iterdir() if p.is_file()) if out.is_dir() else []
+    if leftovers:
+        log.warning("re-crawling run %s: discarding %d files of a crawl that did not finish",
+                    out.name, len(leftovers))
+    for path in leftovers:
+        path.unlink()
+
+
 @timed("upload")
 def upload(site_name: str, run_id: str, settings: PipelineSettings) -> list[str]:
-    """Ship the run's finished WARCs; each local file is removed only after a verified upload.
-    The list of keys and the crawl summary are staged in the store for the next steps."""
+    """Ship the run's finished WARCs; each local file is removed only after a verified upload
+    and after its key is in the run's journal (`upload.json` in the store), so a retry,
+    whenever the last attempt died, carries on from what is in the store."""
     store = open_checked_store(settings)
     out = settings.run_dir(site_name, run_id)
+    manifest = published(store, site_name, run_id)
+    if manifest is not None and not any(out.glob("*.warc.gz")):
+        _remove_if_done(out)
+        return manifest["warc_keys"]         # a retry after the run was published
     summary_path = out / SUMMARY_NAME
-    summary = json.loads(summary_path.read_text()) if summary_path.is_file() else {}
-    uploaded = []
-    for path in sorted(out.glob("*.warc.gz")):
+    if _unfinished_files(out) or (out.is_dir() and not summary_path.is_file() and any(out.glob("*.warc.gz"))):
+        raise StepError(f"the crawl of run {run_id} of {site_name} did not finish ({out}): "
+                        "run the crawl step again")
+    journal = _staged_json(store, site_name, run_id, "upload.json") or {"crawl": {}, "warc_keys": []}
+    if summary_path.is_file():
+        journal["crawl"] = json.loads(summary_path.read_text())
+    known = set(journal["warc_keys"]) | set(run_warc_keys(store, site_name, run_id))
+    local = sorted(out.glob("*.warc.gz"))
+    if journal.get("complete") and not local and known == set(journal["warc_keys"]):
+        _remove_if_done(out)
+        return journal["warc_keys"]          # a retry after a finished upload
+    journal["complete"] = False
+
+    def record(key: str) -> None:
+        known.add(key)
+        _write_journal(store, site_name, run_id, journal, known)
+
+    for path in local:
         key = keys.warc_key(site_name, path.name)
-        upload_verified(store, path, key)
-        uploaded.append(key)
+        upload_verified(store, path, key, before_delete=lambda stored, key=key: record(key))
         log.info("uploaded %s", key)
-    warcindexes.after_upload(store, settings, site_name, run_id, uploaded)   # CDXJ, digest index
-    previous = _staged_json(store, site_name, run_id, "upload.json") or {}
-    uploaded = sorted(set(previous.get("warc_keys", [])) | set(uploaded))   # a retried upload adds to it
-    record = {"crawl": summary or previous.get("crawl", {}), "warc_keys": uploaded}
-    store.put_bytes(keys.staging_key(site_name, run_id, "upload.json"), json.dumps(record, indent=2).encode())
+    warcindexes.after_upload(store, settings, site_name, run_id, sorted(known))   # CDXJ, digest index
+    journal["complete"] = True
+    _write_journal(store, site_name, run_id, journal, known)
     _remove_if_done(out)
-    return uploaded
+    return journal["warc_keys"]
+
+
+def _write_journal(store: Store, site: str, run_id: str, journal: dict, warc_keys: set[str]) -> None:
+    journal["warc_keys"] = sorted(warc_keys)
+    journal.setdefault("started", datetime.now(timezone.utc).isoformat(timespec="seconds"))
+    store.put_bytes(keys.staging_key(site, run_id, "upload.json"), json.dumps(journal, indent=2).encode())
+
+
+def attach_warcs(store: Store, site: str, run_id: str, warc_keys: list[str]) -> None:
+    """Add stored WARCs to a run's upload journal and to the site's indexes (`verify --repair`
+    of an upload that died between storing a WARC and journaling it)."""
+    journal = _staged_json(store, site, run_id, "upload.json") or {"crawl": {}, "warc_keys": []}
+    cdxj.index_warcs(store, site, sorted(warc_keys))
+    digestindex.update(store, site, warc_keys)
+    journal["complete"] = True
+    _write_journal(store, site, run_id, journal, set(journal["warc_keys"]) | set(warc_keys))
+
+
+def run_warc_keys(store: Store, site: str, run_id: str) -> list[str]:
+    """The run's WARCs in the store, found by name (each run's files carry its own prefix)."""
+    prefix = warc_prefix(site, run_id) + "-"
+    return [o.key for o in store.list(f"warcs/{site}/")
+            if o.key.endswith(".warc.gz") and o.key.rsplit("/", 1)[-1].startswith(prefix)]
 
 
 def _staged_json(store: Store, site: str, run_id: str, name: str) -> dict | None:
@@ -123,6 +198,9 @@ def clean(site_name: str, run_id: str, settings: PipelineSettings,
     """Read the run's WARCs back from the store; stage capture and article rows as Parquet in it."""
     site = load_site(site_name, settings.sites_dir)
     store = open_checked_store(settings)
+    manifest = published(store, site_name, run_id)
+    if manifest is not None:              # a retry after the run was published: nothing to redo
+        return {"captures": manifest["captures_added"], "articles": manifest["articles_seen"], "skipped": {}}
     warc_keys = _uploaded(store, site_name, run_id)["warc_keys"]
     result = clean_warcs(store, warc_keys, site, run_id, progress=progress)
     for name, schema, rows in (("captures", tables.CAPTURES, result.captures),
@@ -134,23 +212,43 @@ def clean(site_name: str, run_id: str, settings: PipelineSettings,
             "skipped": result.skip_counts()}
 
 
+STAGED = ("captures.parquet", "articles.parquet", "upload.json")
+
+
 @timed("publish")
 def publish(site_name: str, run_id: str, settings: PipelineSettings) -> dict:
-    """Commit the staged rows to the Delta tables (one commit per table) and write the run manifest."""
+    """Commit the staged rows to the Delta tables (one commit per table, exactly once) and write
+    the run manifest. Run again after it succeeded, it changes nothing and returns the manifest."""
     store = open_checked_store(settings)
-    uploaded = _uploaded(store, site_name, run_id)
-    staged = {name: _read_staged(store, site_name, run_id, name) for name in ("captures", "articles")}
-    result = Archive(store).publish(site_name, run_id, staged["captures"], staged["articles"])
-    manifest = {
-        "site": site_name, "run_id": run_id,
-        "published_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "crawl": uploaded["crawl"], "warc_keys": uploaded["warc_keys"],
-        **result.__dict__,
-    }
-    store.put_bytes(keys.manifest_key(site_name, run_id), json.dumps(manifest, indent=2, default=str).encode())
-    for name in ("captures.parquet", "articles.parquet", "upload.json"):
+    manifest = published(store, site_name, run_id)
+    if manifest is None:
+        uploaded = _uploaded(store, site_name, run_id)
+        staged = {name: _read_staged(store, site_name, run_id, name) for name in ("captures", "articles")}
+        result = Archive(store).publish(site_name, run_id, staged["captures"], staged["articles"],
+                                        publish_id=publish_id(run_id, uploaded["crawl"]))
+        manifest = {
+            "site": site_name, "run_id": run_id,
+            "published_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "crawl": uploaded["crawl"], "warc_keys": uploaded["warc_keys"],
+            **result.__dict__,
+        }
+        store.put_bytes(keys.manifest_key(site_name, run_id), json.dumps(manifest, indent=2, default=str).encode())
+    for name in STAGED:                   # the manifest is written: the staged copies can go
         store.delete(keys.staging_key(site_name, run_id, name))
     return manifest
+
+
+def published(store: Store, site: str, run_id: str) -> dict | None:
+    """The run's manifest, if it published the crawl staged now (a retry, not a re-run of the run)."""
+    key = keys.manifest_key(site, run_id)
+    manifest = json.loads(store.get_bytes(key)) if store.exists(key) else None
+    journal = _staged_json(store, site, run_id, "upload.json") if manifest else None
+    return manifest if journal is None or journal.get("crawl") == manifest.get("crawl") else None
+
+
+def publish_id(run_id: str, crawl: dict) -> str:
+    """Names one publish of one crawl of the run: retries share it, a re-run of the run gets its own."""
+    return f"{run_id}@{crawl['started']}" if crawl.get("started") else run_id
 
 
 def _uploaded(store: Store, site: str, run_id: str) -> dict:

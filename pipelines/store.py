@@ -16,7 +16,7 @@ import re
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO, Iterator
+from typing import BinaryIO, Callable, Iterator
 from urllib.parse import unquote, urlsplit
 
 CHUNK_SIZE = 1024 * 1024
@@ -162,12 +162,14 @@ def _local(path: Path) -> Store:
     return LocalStore(path)
 
 
-def upload_verified(store: Store, path: Path, key: str) -> StoredObject:
+def upload_verified(store: Store, path: Path, key: str,
+                    before_delete: Callable[[StoredObject], None] | None = None) -> StoredObject:
     """Move a local file into the store: upload, verify, then delete the local copy.
 
     If ``key`` already holds the same bytes (size and sha256), the upload is
     skipped, so re-running an interrupted job is cheap.  The local file is
-    deleted only after verification passed; on any error it stays.
+    deleted only after verification passed and ``before_delete`` (e.g. writing
+    a journal that names the key) returned; on any error it stays.
     """
     path = Path(path)
     check_key(key)
@@ -183,6 +185,8 @@ def upload_verified(store: Store, path: Path, key: str) -> StoredObject:
                 f"store {store.uri}: key {key!r} does not match {path} after upload "
                 f"(stored {stored.size} bytes, sha256 {stored.sha256}; local {size} bytes, sha256 {sha256})"
             )
+    if before_delete:
+        before_delete(stored)
     try:
         path.unlink()
     except FileNotFoundError:

@@ -4,6 +4,7 @@ points at a real record (WARC key, offset, length and record id)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Callable
 
 from warcio.archiveiterator import ArchiveIterator
@@ -12,6 +13,7 @@ from warcio.exceptions import ArchiveLoadFailed
 from . import tables
 from .archive import Archive
 from .store import Store
+from .storecheck import StoreFindings, check_store
 
 # table -> the column that holds the WARC-Record-ID its row points at
 ROW_RECORD_ID = {tables.CAPTURES_KEY: "record_id", tables.ARTICLES_KEY: "warc_record_id"}
@@ -25,6 +27,7 @@ class Report:
     digests_passed: int = 0
     rows_checked: dict[str, int] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
+    findings: StoreFindings = field(default_factory=StoreFindings)   # orphans, unpublished runs, leftovers
 
     @property
     def ok(self) -> bool:
@@ -37,15 +40,18 @@ def stored_warc_keys(store: Store, site: str | None = None) -> list[str]:
 
 
 def verify(store: Store, site: str | None = None,
-           progress: Callable[[str], None] | None = None) -> Report:
+           progress: Callable[[str], None] | None = None, staging_dir: Path | None = None) -> Report:
     report = Report()
     records: dict[Location, str] = {}
-    for key in stored_warc_keys(store, site):
+    warc_keys = stored_warc_keys(store, site)
+    for key in warc_keys:
         check_warc(store, key, report, records)
         if progress:
             progress(key)
     for table in ROW_RECORD_ID:
         check_rows(store, table, site, records, report)
+    report.findings = check_store(store, warc_keys, site, staging_dir)
+    report.problems += report.findings.problems()
     return report
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -86,7 +87,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--until", help="window end (ISO 8601, exclusive)")
     parser.add_argument("--recheck", type=Path, help="file of article URLs to fetch again, one a line")
     parser.add_argument("--dedup-index", type=Path, help="digest index of earlier captures (revisit records)")
+    parser.add_argument("--parent-pid", type=int, help="end when this process (the pipeline step) ends")
     args = parser.parse_args(argv)
+    if args.parent_pid:
+        _die_with(args.parent_pid)
     try:
         window = _window(args.since, args.until)
         summary = run(args.site, args.out, args.run_id, args.base_url, args.sites_dir, window,
@@ -95,12 +99,28 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / SUMMARY_NAME).write_text(json.dumps(summary, indent=2))
+    partial = args.out / (SUMMARY_NAME + ".tmp")     # the summary says "finished": write it whole or not at all
+    partial.write_text(json.dumps(summary, indent=2))
+    os.replace(partial, args.out / SUMMARY_NAME)
     if not summary["responses"]:
         print(f"error: the crawl of {args.site} fetched nothing (is {args.base_url or 'the site'} reachable?)",
               file=sys.stderr)
         return 1
     return 0
+
+
+def _die_with(parent_pid: int) -> None:
+    """Linux: killed with the step that started it, so a retry of the step never finds a crawler
+    of the dead attempt still writing into the run folder it replaces."""
+    try:
+        import ctypes
+        import signal
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)   # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        return
+    if os.getppid() != parent_pid:          # the step died before the line above
+        sys.exit(1)
 
 
 def _window(since: str | None, until: str | None) -> Window | None:
