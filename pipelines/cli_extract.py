@@ -7,13 +7,15 @@ the reason the page yielded no article. The benchmark scripts call
 """
 from __future__ import annotations
 
-import gzip
 import json
+import zlib
 import sys
 from datetime import datetime
 from pathlib import Path
 
-from .extract import EXTRACTOR_VERSION, Article, NotAnArticle, extract_article
+from spiders.inflate import BodyTooLarge, inflate
+
+from .extract import EXTRACTOR_VERSION, MAX_PAGE_BYTES, Article, NotAnArticle, extract_article
 from .steps import StepError
 
 
@@ -24,9 +26,11 @@ def read_input(path: str) -> bytes:
     except OSError as exc:
         raise StepError(f"cannot read {path}: {exc.strerror or exc}") from None
     if data[:2] == b"\x1f\x8b":                  # gzip magic, whatever the file is called
-        try:
-            data = gzip.decompress(data)
-        except (OSError, EOFError) as exc:
+        try:            # inflated no further than the largest page cleaning accepts
+            data = inflate(data, ["gzip"], MAX_PAGE_BYTES)
+        except BodyTooLarge:
+            raise NotAnArticle(f"page too large (inflates past {MAX_PAGE_BYTES:,} bytes)") from None
+        except (ValueError, zlib.error) as exc:
             raise StepError(f"cannot decompress {path}: {exc}") from None
     return data
 
@@ -49,7 +53,11 @@ def article_json(article: Article) -> dict:
 def cmd_extract(args) -> int:
     for path in args.files:
         url = args.url or (Path(path).resolve().as_uri() if path != "-" else "file:///dev/stdin")
-        print(json.dumps(extract_file(read_input(path), url, path), ensure_ascii=False), flush=True)
+        try:
+            result = extract_file(read_input(path), url, path)
+        except NotAnArticle as exc:
+            result = {"input": path, "url": url, "extractor": EXTRACTOR_VERSION, "text": "", "skip_reason": str(exc)}
+        print(json.dumps(result, ensure_ascii=False), flush=True)
     return 0
 
 

@@ -23,7 +23,8 @@ def failure_reason(request, exception: BaseException) -> str:
     if isinstance(exception, IgnoreRequest):
         text = str(exception)
         return "refused by robots.txt" if "robots.txt" in text else (text or "request ignored")
-    reasons = getattr(exception, "reasons", None)       # Twisted wraps the cause of ResponseFailed
+    cause = exception.__cause__ or exception            # Scrapy wraps Twisted's errors
+    reasons = getattr(cause, "reasons", None)           # ResponseFailed and kin carry a list
     if reasons:
         return f"{type(exception).__name__}: " + "; ".join(
             f"{type(r.value).__name__}: {r.value}" for r in reasons)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
+from scrapy import Request
 from scrapy.exceptions import IgnoreRequest
 
 from .siteconfig import SiteDefinition
@@ -49,7 +50,11 @@ class SiteScope:
 
 
 class ScopeMiddleware:
-    """Downloader middleware: out-of-scope requests raise OutOfScope, counted and listed."""
+    """Out-of-scope requests are counted and listed in the run summary, and never sent.
+    As a downloader middleware it refuses them (OutOfScope, so a failure record is
+    written: redirects, meta refreshes, start URLs); as a spider middleware it drops the
+    links found in pages before they are scheduled (Scrapy's offsite filters, which
+    ignore ports, are replaced by it)."""
 
     def __init__(self, crawler, scope: SiteScope):
         self.crawler, self.scope = crawler, scope
@@ -59,6 +64,21 @@ class ScopeMiddleware:
         return cls(crawler, SiteScope(crawler.spider.site))
 
     def process_request(self, request, spider=None):
+        reason = self._refuse(request)
+        if reason:
+            raise OutOfScope(f"out of scope: {reason}")
+
+    def process_spider_output(self, response, result, spider=None):
+        for item in result:
+            if not isinstance(item, Request) or not self._refuse(item):
+                yield item
+
+    async def process_spider_output_async(self, response, result, spider=None):
+        async for item in result:
+            if not isinstance(item, Request) or not self._refuse(item):
+                yield item
+
+    def _refuse(self, request) -> str | None:
         reason = self.scope.refusal(request.url)
         if reason is None:
             return None
@@ -67,4 +87,4 @@ class ScopeMiddleware:
         listed = stats.get_value("scope/blocked_urls") or []
         if len(listed) < BLOCKED_LIST_MAX:
             stats.set_value("scope/blocked_urls", listed + [f"{request.url} ({reason})"])
-        raise OutOfScope(f"out of scope: {reason}")
+        return reason

@@ -61,12 +61,13 @@ class CrawlSettings:
             "HTTPPROXY_ENABLED": False,        # a proxy would resolve names where the address check cannot see
             "REDIRECT_MAX_TIMES": 10,
             # a trickle is stopped (and kept, marked truncated) at max_fetch_seconds; this is the backstop
-            "DOWNLOAD_TIMEOUT": limits.max_fetch_seconds + 15,
+            "DOWNLOAD_TIMEOUT": limits.max_fetch_seconds * 2,
             MAX_FETCH_SECONDS_SETTING: limits.max_fetch_seconds,
             RETRY_AFTER_CAP_SETTING: limits.max_retry_after_seconds,
             ALLOW_PRIVATE_SETTING: site.scope.allow_private_networks,
             "TWISTED_DNS_RESOLVER": "spiders.addressscope.PublicAddressResolver",
             "DOWNLOADER_MIDDLEWARES": {
+                "scrapy.downloadermiddlewares.offsite.OffsiteMiddleware": None,   # ports unchecked
                 "spiders.scope.ScopeMiddleware": 40,
                 "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
                 "spiders.robots.SharedRobotsTxtMiddleware": 100,
@@ -74,7 +75,8 @@ class CrawlSettings:
                 "spiders.retryafter.RetryAfterMiddleware": 550,
                 "spiders.evidence.FailureEvidence": 950,
             },
-            "SPIDER_MIDDLEWARES": {"spiders.budget.CrawlBudget": 800},
+            # links found in pages: depth set (900), then scope, then budgets
+            "SPIDER_MIDDLEWARES": {"spiders.scope.ScopeMiddleware": 850, "spiders.budget.CrawlBudget": 800},
             "LOG_LEVEL": self.log_level,
             "EXTENSIONS": {"spiders.capture.WarcCapture": 100},
             "WARC_DIR": str(warc_dir),
