@@ -7,6 +7,7 @@ from datetime import date, datetime, timezone
 from pathlib import Path
 
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from spiders.siteconfig import load_site
@@ -40,13 +41,13 @@ def _progress() -> Progress:
 
 @_friendly
 def cmd_verify(args) -> int:
-    from .verify import stored_warc_keys, verify
-    store = open_checked_store(_settings(args))
+    from .verify import readable_store, stored_warc_keys, verify
+    store = readable_store(_settings(args).store_uri)
     with _progress() as bar:
         task = bar.add_task("checking WARC files", total=len(stored_warc_keys(store, args.site)))
         report = verify(store, args.site, progress=lambda key: bar.advance(task))
     for problem in report.problems[:args.show]:
-        console.print(f"[red]mismatch:[/] {problem}", highlight=False, soft_wrap=True)
+        console.print(f"[red]mismatch:[/] {escape(problem)}", highlight=False, soft_wrap=True)
     rows = ", ".join(f"{n} {table} rows" for table, n in report.rows_checked.items())
     out.print(f"{report.warcs} WARC files, {report.records} records ({report.digests_passed} digests checked); "
               f"{rows}; {len(report.problems)} problems", highlight=False)

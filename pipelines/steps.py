@@ -16,8 +16,9 @@ from typing import Callable
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from spiders.crawl import SUMMARY_NAME
-from spiders.siteconfig import load_site
+from spiders.crawl import SUMMARY_NAME, writable_folder
+from spiders.runids import check_run_id
+from spiders.siteconfig import SiteError, load_site
 
 from . import keys, tables, warcindexes
 from .archive import Archive
@@ -30,6 +31,13 @@ log = logging.getLogger("newsarchive")
 
 class StepError(Exception):
     """A step failed; the message is one line that says why."""
+
+
+def valid_run_id(run_id: str) -> str:
+    try:
+        return check_run_id(run_id)
+    except ValueError as exc:
+        raise StepError(str(exc)) from None
 
 
 def new_run_id(now: datetime | None = None) -> str:
@@ -54,7 +62,11 @@ def crawl(site_name: str, run_id: str, settings: PipelineSettings, base_url: str
     With a window (start, end) only the articles dated in [start, end) are taken; `recheck`
     lists article URLs to fetch again whatever their date."""
     load_site(site_name, settings.sites_dir)       # fail fast, before any process starts
-    out = settings.run_dir(site_name, run_id)
+    out = settings.run_dir(site_name, valid_run_id(run_id))
+    try:
+        writable_folder(out)
+    except SiteError as exc:
+        raise StepError(str(exc)) from None
     cmd = [sys.executable, "-m", "spiders.crawl", site_name, "--out", str(out), "--run-id", run_id,
            "--sites-dir", str(settings.sites_dir)]
     if base_url:
@@ -83,7 +95,9 @@ def upload(site_name: str, run_id: str, settings: PipelineSettings) -> list[str]
     """Ship the run's finished WARCs; each local file is removed only after a verified upload.
     The list of keys and the crawl summary are staged in the store for the next steps."""
     store = open_checked_store(settings)
-    out = settings.run_dir(site_name, run_id)
+    out = settings.run_dir(site_name, valid_run_id(run_id))
+    if not out.is_dir() and _staged_json(store, site_name, run_id, "upload.json") is None:
+        raise StepError(f"run {run_id} of {site_name} was never crawled here (no {out}): nothing to upload")
     summary_path = out / SUMMARY_NAME
     summary = json.loads(summary_path.read_text()) if summary_path.is_file() else {}
     uploaded = []
@@ -119,7 +133,7 @@ def clean(site_name: str, run_id: str, settings: PipelineSettings,
     """Read the run's WARCs back from the store; stage capture and article rows as Parquet in it."""
     site = load_site(site_name, settings.sites_dir)
     store = open_checked_store(settings)
-    warc_keys = _uploaded(store, site_name, run_id)["warc_keys"]
+    warc_keys = _uploaded(store, site_name, valid_run_id(run_id))["warc_keys"]
     result = clean_warcs(store, warc_keys, site, run_id, progress=progress)
     for name, schema, rows in (("captures", tables.CAPTURES, result.captures),
                                ("articles", tables.ARTICLES, result.articles)):
@@ -133,7 +147,7 @@ def clean(site_name: str, run_id: str, settings: PipelineSettings,
 def publish(site_name: str, run_id: str, settings: PipelineSettings) -> dict:
     """Commit the staged rows to the Delta tables (one commit per table) and write the run manifest."""
     store = open_checked_store(settings)
-    uploaded = _uploaded(store, site_name, run_id)
+    uploaded = _uploaded(store, site_name, valid_run_id(run_id))
     staged = {name: _read_staged(store, site_name, run_id, name) for name in ("captures", "articles")}
     result = Archive(store).publish(site_name, run_id, staged["captures"], staged["articles"])
     manifest = {

@@ -37,6 +37,20 @@ class Report:
         return not self.problems
 
 
+def readable_store(uri: str) -> Store:
+    """The store, checked for reading only: verify writes nothing, so a read-only mount or
+    read-only credentials suffice."""
+    from .localstore import LocalStore
+    from .store import open_store
+    store = open_store(uri)
+    if isinstance(store, LocalStore):
+        if not store.root.is_dir():
+            raise StoreError(f"store {store.uri} is not a readable directory")
+    else:
+        store.check()                 # S3: a HEAD of the bucket, which reading needs anyway
+    return store
+
+
 def stored_warc_keys(store: Store, site: str | None = None) -> list[str]:
     prefix = f"warcs/{site}/" if site else "warcs/"
     return [o.key for o in store.list(prefix) if o.key.endswith(".warc.gz")]

@@ -51,11 +51,7 @@ def _zlib(data: bytes, wbits: int, max_bytes: int) -> bytes:
                 break
             chunk = inflater.decompress(inflater.unconsumed_tail, CHUNK)
         if not inflater.eof:
-            tail = inflater.flush()
-            if len(tail) + size > max_bytes > 0:
-                raise BodyTooLarge(max_bytes)
-            out.append(tail)
-            break
+            raise ValueError("compressed data ends early")
         data = inflater.unused_data if wbits > 16 else b""     # gzip: further members follow
     return b"".join(out)
 
