@@ -70,7 +70,7 @@ def article(title: str, author: str = "Test Writer", text: str = ARTICLE_TEXT) -
 @lru_cache(maxsize=1)
 def gzip_bomb() -> bytes:
     """1 GiB of zeros, gzipped (about 1 MB)."""
-    deflate = zlib.compressobj(9, zlib.DEFLATED, 16 + zlib.MAX_WBITS)
+    deflate = zlib.compressobj(6, zlib.DEFLATED, 16 + zlib.MAX_WBITS)
     zeros = b"\0" * (16 * 1024 * 1024)
     return b"".join([deflate.compress(zeros) for _ in range(64)] + [deflate.flush()])
 
@@ -287,6 +287,7 @@ allow_private_networks = true
 
 def start_all():
     """(site, other-port canary on 127.0.0.1, canary on 127.0.0.2), all serving."""
+    gzip_bomb()                      # built before serving: it takes seconds
     other_port, loopback = Canary("127.0.0.1").start(), Canary("127.0.0.2").start()
     return FaultSite(other_port, loopback).start(), other_port, loopback
 
