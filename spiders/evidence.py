@@ -8,17 +8,18 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from scrapy.exceptions import IgnoreRequest
+from scrapy.exceptions import CannotResolveHostError, IgnoreRequest
 from twisted.internet.error import DNSLookupError
 
 from .addressscope import blocked_address
 
 fetch_failed = object()          # signal: (request, reason)
+_DNS_ERRORS = (CannotResolveHostError, DNSLookupError)   # Scrapy's, and Twisted's underneath
 
 
 def failure_reason(request, exception: BaseException) -> str:
     host = urlsplit(request.url).hostname or ""
-    if isinstance(exception, DNSLookupError) and (address := blocked_address(host)):
+    if isinstance(exception, _DNS_ERRORS) and (address := blocked_address(host)):
         return f"blocked by scope: {host} resolves to {address}, not a public address"
     if isinstance(exception, IgnoreRequest):
         text = str(exception)
