@@ -65,7 +65,7 @@ def test_unknown_store_schemes_are_refused(tmp_path, uri, monkeypatch):
 def test_error_text_is_never_read_as_markup(tmp_path, capsys):
     sites = tmp_path / "sites"
     sites.mkdir()
-    (sites / "br.toml").write_text('name = "br"\nbase_url = "https://x.example/"\narticle_patterns = ["[/bold]"]\n')
+    (sites / "br.toml").write_text('name = "br"\nbase_url = "https://x.example/"\narticle_patterns = ["([/bold]"]\n')
     import os
     os.environ["NEWSARCHIVE_SITES_DIR"] = str(sites)
     try:
