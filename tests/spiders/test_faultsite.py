@@ -99,7 +99,9 @@ def records_by_url(work: Path) -> dict[str, list[tuple[str, str]]]:
                 url = record.rec_headers.get_header("WARC-Target-URI") or ""
                 block = record.content_stream().read(4096) if record.rec_type == "metadata" else b""
                 detail = record.rec_headers.get_header("WARC-Truncated") or (
-                    block.decode("utf-8", "replace") if b"failure:" in block else "")
+                    block.decode("utf-8", "replace") if b"failure:" in block or b"fetchTimeMs" in block else "")
+                if record.rec_type == "response":
+                    detail += " " + record.http_headers.statusline
                 found.setdefault(url, []).append((record.rec_type, detail))
     return found
 
@@ -112,6 +114,9 @@ def test_every_listed_page_ends_as_a_warc_record(fault_runs):
     assert not missing
     details = {path: " ".join(d for _, d in found[site.base_url + path]) for path in PAGES}
     assert "time" in details["/trickle/"]                     # the trickle ends at the time limit, kept
+    fetch_ms = int(details["/trickle/"].split("fetchTimeMs: ")[1].split()[0])
+    assert 2500 <= fetch_ms < 8000                            # the whole fetch, not the time to headers
+    assert "799" in details["/odd/"] and "Unknown" not in details["/odd/"]
     assert "length" in details["/huge/"]                      # 60 MB cut at max_response_bytes
     assert "disconnect" in details["/short/"]
     assert "refused by robots.txt" in details["/private/a/"]

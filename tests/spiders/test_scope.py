@@ -87,6 +87,7 @@ def test_a_name_resolving_to_loopback_is_refused_at_connect_time(tmp_path):
     finally:
         server.stop()
     assert server.total == 0
+    assert "Telnet console listening" not in result.stderr           # no remote-control endpoint
     assert result.returncode == 1 and "fetched nothing" in result.stderr
     failures = []
     for path in (tmp_path / "out").glob("*.warc.gz"):
