@@ -154,10 +154,10 @@ class SiteDefinition(BaseModel):
     asset_patterns: list[str] = [r"\.(css|js|png|jpe?g|gif|webp|svg|ico|woff2?)$"]
     politeness: Politeness = Politeness()
     limits: Limits = Limits()
+    scope: Scope = Scope()
     schedule: Schedule = Schedule()
     discovery: Discovery = Discovery()
     extraction: Extraction = Extraction()
-    scope: Scope = Scope()
 
     @field_validator("base_url")
     @classmethod
