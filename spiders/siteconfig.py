@@ -244,7 +244,7 @@ def load_site_file(path: Path) -> SiteDefinition:
 
 def check_addresses(site: SiteDefinition, where: str) -> SiteDefinition:
     """A base URL naming a non-public address needs the site's explicit consent."""
-    from .addressscope import non_public_literal
+    from .addresses import non_public_literal
 
     address = non_public_literal(site.host)
     if address and not site.scope.allow_private_networks:

@@ -6,7 +6,7 @@ import sys
 import pytest
 from warcio.archiveiterator import ArchiveIterator
 
-from spiders.addressscope import is_public
+from spiders.addresses import is_public
 from spiders.scope import SiteScope
 from spiders.siteconfig import SiteDefinition, SiteError, load_site_file
 from tests.faultsite import Canary
