@@ -14,6 +14,7 @@ from typing import Callable, Iterable
 
 from spiders.siteconfig import SiteDefinition
 
+from .charset import decode_page
 from .fingerprint import fingerprint
 from .extract import EXTRACTOR_VERSION, Article, NotAnArticle, extract_article, parse_html
 from .sitetemplate import Boilerplate, SiteTemplate, TemplateStore, page_keys
@@ -54,7 +55,7 @@ def clean_warcs(store, keys: Iterable[str], site: SiteDefinition, run_id: str,
     boilerplate = Boilerplate(template.boilerplate(), template.version)
     result = CleanResult()
     for key in keys:
-        for record in iter_responses(store, key):
+        for record in iter_responses(store, key, site.limits.max_response_bytes, failures=True):
             capture, article = clean_record(record, site, run_id, boilerplate)
             result.captures.append(capture)
             if article:
@@ -67,10 +68,10 @@ def clean_warcs(store, keys: Iterable[str], site: SiteDefinition, run_id: str,
 def learn_template(store, keys: Iterable[str], site: SiteDefinition, template: SiteTemplate) -> SiteTemplate:
     """Add the blocks of every article page in the WARCs to the site's template."""
     for key in keys:
-        for record in iter_responses(store, key):
+        for record in iter_responses(store, key, site.limits.max_response_bytes):
             try:
                 _check_article_record(record, site)
-                tree = parse_html(decode_html(record.body, record.content_type))
+                tree = parse_html(decode_page(record.body, record.content_type))
             except NotAnArticle:
                 continue
             template.learn(article_id(record.url), page_keys(tree))
@@ -92,36 +93,30 @@ def clean_record(record: ResponseRecord, site: SiteDefinition, run_id: str,
 
 def _article(record: ResponseRecord, site: SiteDefinition, template: Boilerplate | None) -> Article:
     _check_article_record(record, site)
-    return extract_article(decode_html(record.body, record.content_type), record.url, template)
+    return extract_article(decode_page(record.body, record.content_type), record.url, template)
 
 
 def _check_article_record(record: ResponseRecord, site: SiteDefinition) -> None:
+    if record.failure:
+        raise NotAnArticle(f"fetch failed ({record.failure})")
     if record.record_type != "response":
         raise NotAnArticle(f"{record.record_type} record")
     if record.status != 200:
         raise NotAnArticle(f"HTTP status {record.status}")
-    if record.mime not in HTML_TYPES:
+    if record.mime not in HTML_TYPES and not (not record.mime and _looks_like_html(record.body)):
         raise NotAnArticle(f"not HTML ({record.mime or 'no type'})")
     if record.truncated:
         raise NotAnArticle(f"truncated capture ({record.truncated})")
+    if record.too_large:
+        raise NotAnArticle(f"body too large (inflates past {site.limits.max_response_bytes:,} bytes)")
     if not site.is_article(record.url):
         raise NotAnArticle("not an article URL")
 
 
-def decode_html(body: bytes, content_type: str) -> bytes | str:
-    """Decode with the HTTP charset when one is given; otherwise let the parser
-    read the page's own declaration."""
-    charset = ""
-    for param in content_type.split(";")[1:]:
-        name, _, value = param.partition("=")
-        if name.strip().lower() == "charset":
-            charset = value.strip().strip('"').lower()
-    if not charset:
-        return body
-    try:
-        return body.decode(charset, errors="replace")
-    except LookupError:
-        return body
+def _looks_like_html(body: bytes) -> bool:
+    """A page served without Content-Type: HTML if it opens like HTML (as browsers sniff)."""
+    head = body[:1024].lstrip().lower()
+    return head.startswith((b"<!doctype html", b"<html", b"<head", b"<body"))
 
 
 def _capture_row(record: ResponseRecord, site: SiteDefinition, run_id: str) -> dict:

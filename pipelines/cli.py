@@ -4,12 +4,15 @@ from __future__ import annotations
 import argparse
 import importlib
 import logging
+import os
 import sys
 from pathlib import Path
 
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
+from spiders.runids import run_id_arg
 from spiders.siteconfig import SiteError, load_site, load_sites
 
 from . import steps
@@ -36,7 +39,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.func(args) or 0
     except (SiteError, StoreError, steps.StepError, ArchiveError) as exc:
-        console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+        # the message may carry a site's or a page's text: printed as is, never read as markup
+        console.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
         return 2
     except KeyboardInterrupt:
         console.print("interrupted")
@@ -54,9 +58,10 @@ def cmd_sites(args) -> int:
     sites, errors = load_sites(settings.sites_dir)
     for site in sites:
         state = "enabled " if site.enabled else "disabled"
-        out.print(f"{site.name:<20} {state}  {site.schedule.cron:<15} {site.base_url}", highlight=False)
+        out.print(f"{site.name:<20} {state}  {site.schedule.cron:<15} {site.base_url}", highlight=False,
+                  markup=False)
     for error in errors:
-        console.print(f"[red]invalid:[/] {error}", highlight=False, soft_wrap=True)
+        console.print(f"[red]invalid:[/] {escape(str(error))}", highlight=False, soft_wrap=True)
     return 1 if (errors and args.check) else 0
 
 
@@ -208,29 +213,48 @@ def _parser() -> argparse.ArgumentParser:
     p = command("demo", cmd_demo, "serve the demo site and run the whole pipeline on it")
     p.add_argument("--revision", type=int, default=1, help="2 publishes revised versions of some articles")
     p.add_argument("--port", type=int, default=8765, help="port of the demo site (default 8765)")
-    p.add_argument("--run-id")
+    p.add_argument("--run-id", type=run_id_arg)
 
     p = command("run", cmd_run, "crawl, upload, clean and publish one site")
     p.add_argument("site")
     p.add_argument("--base-url", help="fetch the site from another address")
-    p.add_argument("--run-id")
+    p.add_argument("--run-id", type=run_id_arg)
 
     p = command("crawl", cmd_crawl, "step 1: crawl a site into WARC files in the staging folder")
     p.add_argument("site")
     p.add_argument("--base-url", help="fetch the site from another address")
-    p.add_argument("--run-id", help="default: run-<UTC time>")
+    p.add_argument("--run-id", type=run_id_arg, help="default: run-<UTC time>")
 
     for name, func, text in (("upload", cmd_upload, "step 2: upload a run's WARC files (verified)"),
                              ("clean", cmd_clean, "step 3: extract articles from a run's WARC files"),
                              ("publish", cmd_publish, "step 4: commit a run's articles to the archive")):
         p = command(name, func, text)
         p.add_argument("site")
-        p.add_argument("--run-id", required=True)
+        p.add_argument("--run-id", required=True, type=run_id_arg)
 
     for name in COMMAND_MODULES:
         importlib.import_module(name).register(sub, add_store_options)
     return parser
 
 
+def entry() -> None:
+    """The `newsarchive` command. deltalake and Arrow leave native threads that can abort
+    the interpreter's shutdown (exit 134, "terminate called without an active exception")
+    after a good result; once the output is flushed, the process ends with its own status
+    without running that shutdown. Nothing is left to do by then: every file and store
+    write has completed and been closed inside main()."""
+    try:
+        code = main()
+    except SystemExit as exc:           # argparse's usage errors and --help
+        code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    logging.shutdown()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):       # a closed pipe: nothing more to say
+            code = code or 1
+    os._exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    entry()

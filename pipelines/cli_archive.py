@@ -6,6 +6,8 @@ import argparse
 from pathlib import Path
 
 from rich.console import Console
+from rich.markup import escape
+from rich.text import Text
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 from rich.table import Table
 
@@ -35,15 +37,15 @@ def _reader(args, as_of=None):
 @_friendly
 def cmd_history(args) -> int:
     frame = _reader(args, args.as_of).history(args.url)
-    out.print(f"[bold]{frame['canonical_url'].iloc[0]}[/]\narticle {frame['article_id'].iloc[0]}, "
-              f"extractor {frame['extractor'].iloc[0]}", highlight=False)
+    out.print(f"[bold]{escape(str(frame['canonical_url'].iloc[0]))}[/]\narticle {frame['article_id'].iloc[0]}, "
+              f"extractor {escape(str(frame['extractor'].iloc[0]))}", highlight=False)
     table = Table(box=None, pad_edge=False)
     for column in ("version", "change", "first seen", "last seen", "words"):
         table.add_column(column, no_wrap=True)
     table.add_column("title", overflow="fold")
     for _, row in frame.iterrows():
         table.add_row(str(row["version"]), row["change"], _time(row["first_seen"]), _time(row["last_seen"]),
-                      str(row["word_count"]), row["title"])
+                      str(row["word_count"]), Text(row["title"] or ""))
     out.print(table)
     return 0
 
@@ -51,10 +53,12 @@ def cmd_history(args) -> int:
 @_friendly
 def cmd_show(args) -> int:
     row = _reader(args, args.as_of).show(args.url, at=args.at, version=args.version)
-    out.print(f"[bold]{row['title']}[/]", highlight=False)
+    out.print(f"[bold]{escape(row['title'] or '')}[/]", highlight=False)
     out.print(f"version {row['version']} ({row['change']}), first seen {_time(row['fetched_at'])}; "
-              f"by {', '.join(list(row['authors']) if row['authors'] is not None else [])}; published {_time(row['published'])}", highlight=False)
-    out.print(f"capture: {row['warc_key']} @ {row['warc_offset']} ({row['warc_record_id']})\n", highlight=False)
+              f"by {', '.join(list(row['authors']) if row['authors'] is not None else [])}; published {_time(row['published'])}",
+              highlight=False, markup=False)
+    out.print(f"capture: {row['warc_key']} @ {row['warc_offset']} ({row['warc_record_id']})\n", highlight=False,
+              markup=False)
     out.print(row["text"], highlight=False, markup=False)
     return 0
 
@@ -86,6 +90,7 @@ def cmd_diff(args) -> int:
 def cmd_export(args) -> int:
     from .export import count, export
     from .reader import parse_time
+    writable_output(args.out)              # before any reading: a bad path fails at once
     reader = _reader(args, args.as_of)
     since = parse_time(args.since) if args.since else None
     until = parse_time(args.until) if args.until else None
@@ -127,6 +132,19 @@ def cmd_reclean(args) -> int:
     out.print(f"reclean of {site.name}: {result.versions_added} versions written by this extractor "
               f"(articles table version {result.articles_table_version})", highlight=False)
     return 0
+
+
+def writable_output(path: Path) -> Path:
+    """ValueError (one line) unless `path` can be created or overwritten as a file."""
+    import os
+    folder = path.parent if str(path.parent) else Path(".")
+    if path.is_dir():
+        raise ValueError(f"cannot write {path}: it is a folder")
+    if not folder.is_dir():
+        raise ValueError(f"cannot write {path}: no folder {folder}")
+    if not os.access(folder, os.W_OK | os.X_OK) or (path.exists() and not os.access(path, os.W_OK)):
+        raise ValueError(f"cannot write {path}: permission denied")
+    return path
 
 
 def _time(value) -> str:

@@ -10,16 +10,18 @@ call `extract_files` too, so they measure exactly what this command prints.
 """
 from __future__ import annotations
 
-import gzip
 import json
+import zlib
 import sys
 from datetime import datetime
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
-from .extract import EXTRACTOR_VERSION, Article, NotAnArticle, extract_article, parse_html
-from .metadata import canonical_link
+from spiders.inflate import BodyTooLarge, inflate
+
 from . import sitetemplate
+from .extract import EXTRACTOR_VERSION, MAX_PAGE_BYTES, Article, NotAnArticle, extract_article, parse_html
+from .metadata import canonical_link
 from .sitetemplate import Boilerplate, SiteTemplate, page_keys
 from .steps import StepError
 from .urls import article_id
@@ -34,9 +36,11 @@ def read_input(path: str) -> bytes:
     except OSError as exc:
         raise StepError(f"cannot read {path}: {exc.strerror or exc}") from None
     if data[:2] == b"\x1f\x8b":                  # gzip magic, whatever the file is called
-        try:
-            data = gzip.decompress(data)
-        except (OSError, EOFError) as exc:
+        try:            # inflated no further than the largest page cleaning accepts
+            data = inflate(data, ["gzip"], MAX_PAGE_BYTES)
+        except BodyTooLarge:
+            raise NotAnArticle(f"page too large (inflates past {MAX_PAGE_BYTES:,} bytes)") from None
+        except (ValueError, zlib.error) as exc:
             raise StepError(f"cannot decompress {path}: {exc}") from None
     return data
 
@@ -90,9 +94,17 @@ def article_json(article: Article) -> dict:
 
 
 def cmd_extract(args) -> int:
-    inputs = [(read_input(path), args.url or (Path(path).resolve().as_uri() if path != "-" else "file:///dev/stdin"),
-               path) for path in args.files]
-    for row in extract_files(inputs, args.site):
+    inputs, unreadable = [], {}
+    for path in args.files:
+        url = args.url or (Path(path).resolve().as_uri() if path != "-" else "file:///dev/stdin")
+        try:
+            inputs.append((read_input(path), url, path))
+        except NotAnArticle as exc:      # e.g. a gzip that inflates past the page cap
+            unreadable[path] = {"input": path, "url": url, "extractor": EXTRACTOR_VERSION, "text": "",
+                                "skip_reason": str(exc)}
+    rows = iter(extract_files(inputs, args.site))
+    for path in args.files:
+        row = unreadable.pop(path) if path in unreadable else next(rows)
         print(json.dumps(row, ensure_ascii=False), flush=True)
     return 0
 

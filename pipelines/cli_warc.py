@@ -7,6 +7,7 @@ from datetime import date, datetime, timezone
 from pathlib import Path
 
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from spiders.siteconfig import load_site
@@ -41,9 +42,10 @@ def _progress() -> Progress:
 @_friendly
 def cmd_verify(args) -> int:
     from .storecheck import repair
-    from .verify import stored_warc_keys, verify
+    from .verify import readable_store, stored_warc_keys, verify
     settings = _settings(args)
-    store = open_checked_store(settings)
+    # checking needs read access only; repairing writes
+    store = open_checked_store(settings) if args.repair else readable_store(settings.store_uri)
     with _progress() as bar:
         task = bar.add_task("checking WARC files", total=len(stored_warc_keys(store, args.site)))
         report = verify(store, args.site, progress=lambda key: bar.advance(task), staging_dir=settings.staging_dir)
@@ -52,7 +54,7 @@ def cmd_verify(args) -> int:
             out.print(f"repaired: {action}", highlight=False)
         report = verify(store, args.site, staging_dir=settings.staging_dir)
     for problem in report.problems[:args.show]:
-        console.print(f"[red]mismatch:[/] {problem}", highlight=False, soft_wrap=True)
+        console.print(f"[red]mismatch:[/] {escape(problem)}", highlight=False, soft_wrap=True)
     rows = ", ".join(f"{n} {table} rows" for table, n in report.rows_checked.items())
     out.print(f"{report.warcs} WARC files, {report.records} records ({report.digests_passed} digests checked); "
               f"{rows}; {len(report.problems)} problems", highlight=False)

@@ -1,6 +1,8 @@
 """Word-level differences between two versions of an article, for a terminal or a browser."""
 from __future__ import annotations
 
+from rich.markup import escape
+
 import difflib
 import html
 import re
@@ -43,7 +45,7 @@ def to_markup(changes: list[Change], context: int | None = 12) -> str:
     unchanged runs are shortened to `context` words either side."""
     parts = []
     for change in changes:
-        text = change.text.replace("[", r"\[")
+        text = escape(change.text)        # page text is never read as markup
         if change.op == "delete":
             parts.append(f"[red strike][-{text}-][/]")
         elif change.op == "insert":

@@ -146,7 +146,10 @@ def split_authors(raw: list[str]) -> list[str]:
     for item in raw:
         for name in AUTHOR_SPLIT.split(BYLINE_PREFIX.sub("", item or "")):
             name = " ".join(BYLINE_PREFIX.sub("", name).split()).strip(" .")
-            name = DATE_WORDS.sub("", ROLE_TAIL.sub("", name)).strip(" .,")
+            without_role = ROLE_TAIL.sub("", name)
+            # "Jane Doe Staff Writer" loses its role; "Test Writer" is a whole name, kept
+            name = without_role if len(without_role.split()) >= 2 else name
+            name = DATE_WORDS.sub("", name).strip(" .,")
             if name and not NOT_A_NAME.search(name) and name.lower() not in seen and not ROLE_ONLY.match(name):
                 seen.add(name.lower())
                 out.append(name)

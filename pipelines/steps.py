@@ -17,10 +17,11 @@ from typing import Callable
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from spiders.crawl import SUMMARY_NAME
+from spiders.crawl import SUMMARY_NAME, writable_folder
+from spiders.runids import check_run_id
 from spiders.settings import warc_prefix
+from spiders.siteconfig import SiteError, load_site
 from spiders.warcfiles import OPEN_SUFFIX
-from spiders.siteconfig import load_site
 
 from . import cdxj, digestindex, keys, tables, warcindexes
 from .archive import Archive
@@ -34,6 +35,13 @@ log = logging.getLogger("newsarchive")
 
 class StepError(Exception):
     """A step failed; the message is one line that says why."""
+
+
+def valid_run_id(run_id: str) -> str:
+    try:
+        return check_run_id(run_id)
+    except ValueError as exc:
+        raise StepError(str(exc)) from None
 
 
 def new_run_id(now: datetime | None = None) -> str:
@@ -59,11 +67,15 @@ def crawl(site_name: str, run_id: str, settings: PipelineSettings, base_url: str
     With a window (start, end) only the articles dated in [start, end) are taken; `recheck`
     lists article URLs to fetch again whatever their date."""
     load_site(site_name, settings.sites_dir)       # fail fast, before any process starts
-    out = settings.run_dir(site_name, run_id)
+    out = settings.run_dir(site_name, valid_run_id(run_id))
     done = _finished_crawl(site_name, run_id, settings)
     if done is not None:                            # a retry after the crawl itself had finished
         return done
     _discard_unfinished(out)
+    try:
+        writable_folder(out)
+    except SiteError as exc:
+        raise StepError(str(exc)) from None
     cmd = [sys.executable, "-m", "spiders.crawl", site_name, "--out", str(out), "--run-id", run_id,
            "--sites-dir", str(settings.sites_dir)]
     if base_url:
@@ -122,11 +134,13 @@ def upload(site_name: str, run_id: str, settings: PipelineSettings) -> list[str]
     and after its key is in the run's journal (`upload.json` in the store), so a retry,
     whenever the last attempt died, carries on from what is in the store."""
     store = open_checked_store(settings)
-    out = settings.run_dir(site_name, run_id)
+    out = settings.run_dir(site_name, valid_run_id(run_id))
     manifest = published(store, site_name, run_id)
     if manifest is not None and not any(out.glob("*.warc.gz")):
         _remove_if_done(out)
         return manifest["warc_keys"]         # a retry after the run was published
+    if not out.is_dir() and _staged_json(store, site_name, run_id, "upload.json") is None:
+        raise StepError(f"run {run_id} of {site_name} was never crawled here (no {out}): nothing to upload")
     summary_path = out / SUMMARY_NAME
     if _unfinished_files(out) or (out.is_dir() and not summary_path.is_file() and any(out.glob("*.warc.gz"))):
         raise StepError(f"the crawl of run {run_id} of {site_name} did not finish ({out}): "
@@ -198,7 +212,7 @@ def clean(site_name: str, run_id: str, settings: PipelineSettings,
     """Read the run's WARCs back from the store; stage capture and article rows as Parquet in it."""
     site = load_site(site_name, settings.sites_dir)
     store = open_checked_store(settings)
-    manifest = published(store, site_name, run_id)
+    manifest = published(store, site_name, valid_run_id(run_id))
     if manifest is not None:              # a retry after the run was published: nothing to redo
         return {"captures": manifest["captures_added"], "articles": manifest["articles_seen"], "skipped": {}}
     warc_keys = _uploaded(store, site_name, run_id)["warc_keys"]
@@ -220,7 +234,7 @@ def publish(site_name: str, run_id: str, settings: PipelineSettings) -> dict:
     """Commit the staged rows to the Delta tables (one commit per table, exactly once) and write
     the run manifest. Run again after it succeeded, it changes nothing and returns the manifest."""
     store = open_checked_store(settings)
-    manifest = published(store, site_name, run_id)
+    manifest = published(store, site_name, valid_run_id(run_id))
     if manifest is None:
         uploaded = _uploaded(store, site_name, run_id)
         staged = {name: _read_staged(store, site_name, run_id, name) for name in ("captures", "articles")}

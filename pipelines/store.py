@@ -21,6 +21,8 @@ from urllib.parse import unquote, urlsplit
 
 CHUNK_SIZE = 1024 * 1024
 
+# `ftp:/x`, `http:x`...: a scheme this store does not know, not a folder name (a drive letter is one)
+_SCHEME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]+:")
 _BUCKET_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{1,253}[A-Za-z0-9]$")
 
 
@@ -151,7 +153,7 @@ def open_store(uri: str | Path) -> Store:
         if parts.netloc not in ("", "localhost") or not path.startswith("/"):
             raise StoreError(f"unsupported store URI {uri!r}: expected file:///absolute/path")
         return _local(Path(path))
-    if "://" in uri or uri.startswith(("s3:", "file:")):
+    if "://" in uri or uri.startswith(("s3:", "file:")) or _SCHEME_RE.match(uri):
         raise StoreError(f"unsupported store URI {uri!r}: expected a path, file:// or s3:// URI")
     return _local(Path(uri).expanduser())
 

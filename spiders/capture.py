@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import platform
+import time
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -23,24 +24,30 @@ from scrapy.exceptions import NotConfigured, StopDownload
 from . import __version__
 from . import wire
 from .dedup import DigestIndex
+from .evidence import fetch_failed
 from .outlinks import outlinks
+from .settings import MAX_FETCH_SECONDS_SETTING
 from .warcfiles import RotatingWarcWriter
-from .warcrecords import (EarlierCapture, metadata_record, payload_digest, request_record,
-                          response_record, revisit_record, truncation)
+from .warcrecords import (FETCH_SECONDS_META, EarlierCapture, failure_record, metadata_record,
+                          payload_digest, request_record, response_record, revisit_record, truncation)
 
 logger = logging.getLogger(__name__)
 
 _BYTES_META = "warc_bytes_received"
+_STARTED_META = "warc_fetch_started"
+_OUT_OF_TIME_META = "warc_out_of_time"
 
 
 class WarcCapture:
     def __init__(self, crawler, directory: Path, prefix: str, max_bytes: int,
-                 index: DigestIndex | None = None, max_response_bytes: int = 0):
+                 index: DigestIndex | None = None, max_response_bytes: int = 0,
+                 max_fetch_seconds: float = 0):
         self.stats = crawler.stats
         settings = crawler.settings
         self.writer = RotatingWarcWriter(directory, prefix, self._warcinfo(settings), max_bytes)
         self.index = index or DigestIndex()
         self.max_response_bytes = max_response_bytes
+        self.max_fetch_seconds = max_fetch_seconds
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -52,11 +59,12 @@ class WarcCapture:
         index = DigestIndex.load(settings.get("WARC_DEDUP_INDEX"))
         ext = cls(crawler, Path(directory), settings.get("WARC_PREFIX", "newsarchive"),
                   settings.getint("WARC_MAX_BYTES", 1_000_000_000), index,
-                  settings.getint("DOWNLOAD_MAXSIZE", 0))
+                  settings.getint("DOWNLOAD_MAXSIZE", 0), settings.getfloat(MAX_FETCH_SECONDS_SETTING, 0))
         logger.info("dedup index: %d URLs", len(index))
         crawler.signals.connect(ext.request_reached_downloader, signal=signals.request_reached_downloader)
         crawler.signals.connect(ext.bytes_received, signal=signals.bytes_received)
         crawler.signals.connect(ext.response_downloaded, signal=signals.response_downloaded)
+        crawler.signals.connect(ext.fetch_failed, signal=fetch_failed)
         crawler.signals.connect(ext.spider_closed, signal=signals.spider_closed)
         return ext
 
@@ -64,10 +72,13 @@ class WarcCapture:
     def request_reached_downloader(self, request, spider):
         """Scrapy drops a response over DOWNLOAD_MAXSIZE or cut by a lost connection
         without a trace; the capture wants it, marked WARC-Truncated. So the limit
-        is enforced here instead (see bytes_received) and data loss is not an error."""
+        is enforced here instead (see bytes_received) and data loss is not an error.
+        (response_downloaded puts the limit back for the decompression that follows.)"""
         request.meta["download_maxsize"] = 0
         request.meta["download_fail_on_dataloss"] = False
         request.meta[_BYTES_META] = 0
+        request.meta[_STARTED_META] = time.monotonic()
+        request.meta.pop(_OUT_OF_TIME_META, None)
 
     def bytes_received(self, data, request, spider):
         received = request.meta.get(_BYTES_META, 0) + len(data)
@@ -75,10 +86,23 @@ class WarcCapture:
         if self.max_response_bytes and received > self.max_response_bytes:
             # fail=False: the response goes on with what arrived, flagged "download_stopped".
             raise StopDownload(fail=False)
+        if self.max_fetch_seconds and self._elapsed(request) > self.max_fetch_seconds:
+            request.meta[_OUT_OF_TIME_META] = True      # a trickle: keep what came, marked "time"
+            raise StopDownload(fail=False)
+
+    @staticmethod
+    def _elapsed(request) -> float:
+        started = request.meta.get(_STARTED_META)
+        return time.monotonic() - started if started is not None else 0.0
 
     # -- one exchange -> records ------------------------------------------------------
     def response_downloaded(self, response, request, spider):
         fetched_at = datetime.now(timezone.utc)
+        request.meta[FETCH_SECONDS_META] = self._elapsed(request)
+        # Scrapy's decompression reads its cap from here: without it a gzip bomb inflates whole.
+        request.meta["download_maxsize"] = self.max_response_bytes
+        if request.meta.get(_OUT_OF_TIME_META):
+            response.flags.append("time_limit")
         digest = payload_digest(response.body)
         earlier = self._earlier(response, digest)
         if earlier:
@@ -90,7 +114,7 @@ class WarcCapture:
         if not earlier:
             # A revisit gets none: its links and origin are those of the capture it refers
             # to, and at ~400 bytes a record it would be a third of an unchanged crawl's size.
-            records.append(metadata_record(request, response, fetched_at, record_id, outlinks(response)))
+            records.append(metadata_record(request, response, fetched_at, record_id, outlinks(response, self.max_response_bytes)))
         self.writer.write(*records)
         if not earlier and self._dedupable(response):
             self.index.remember(EarlierCapture(response.url, digest,
@@ -113,6 +137,16 @@ class WarcCapture:
         self.stats.inc_value("warc/response_bytes", len(response.body))
         if truncation(response):
             self.stats.inc_value("warc/truncated")
+
+    def fetch_failed(self, request, reason: str):
+        """An exchange that produced no response still leaves a record (see spiders.evidence)."""
+        request.meta[FETCH_SECONDS_META] = self._elapsed(request)
+        self.writer.write(failure_record(request, datetime.now(timezone.utc), reason))
+        logger.info("failed %s: %s", request.url, reason)
+        self.stats.inc_value("warc/records")
+        self.stats.inc_value("warc/failure_records")
+        kind = reason.split(":")[0]
+        self.stats.inc_value(f"warc/failures/{kind}")
 
     def spider_closed(self, spider, reason):
         files = self.writer.close()

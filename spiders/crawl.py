@@ -12,6 +12,7 @@ import os
 import sys
 from pathlib import Path
 
+from .runids import run_id_arg
 from .settings import CrawlSettings
 from .siteconfig import SITES_DIR, SiteError, load_site
 from .window import Window
@@ -65,6 +66,12 @@ def _summary(site: str, run_id: str, stats: dict, window: Window | None = None) 
         "statuses": statuses,
         "errors": stats.get("downloader/exception_count", 0),
         "robots_forbidden": stats.get("robotstxt/forbidden", 0),
+        "failure_records": stats.get("warc/failure_records", 0),
+        "truncated": stats.get("warc/truncated", 0),
+        "scope_blocked": stats.get("scope/blocked", 0),
+        "scope_blocked_urls": stats.get("scope/blocked_urls", []),
+        "budget_dropped": {"too_deep": stats.get("budget/too_deep", 0),
+                           "path_shape_exhausted": stats.get("budget/shape_exhausted", 0)},
         "warc_files": [p.name for p in files],
         "warc_bytes": sum(p.stat().st_size for p in files if p.exists()),
         "started": str(stats.get("start_time")),
@@ -80,7 +87,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m spiders.crawl")
     parser.add_argument("site")
     parser.add_argument("--out", type=Path, required=True, help="folder for the WARC files")
-    parser.add_argument("--run-id", required=True)
+    parser.add_argument("--run-id", required=True, type=run_id_arg)
     parser.add_argument("--base-url", help="serve the site from another address (mirrors, the demo)")
     parser.add_argument("--sites-dir", type=Path, default=SITES_DIR)
     parser.add_argument("--since", help="window start (ISO 8601, inclusive): only articles dated from here")
@@ -92,6 +99,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.parent_pid:
         _die_with(args.parent_pid)
     try:
+        writable_folder(args.out)
         window = _window(args.since, args.until)
         summary = run(args.site, args.out, args.run_id, args.base_url, args.sites_dir, window,
                       _read_recheck(args.recheck), dedup_index=args.dedup_index)
@@ -121,6 +129,18 @@ def _die_with(parent_pid: int) -> None:
         return
     if os.getppid() != parent_pid:          # the step died before the line above
         sys.exit(1)
+
+
+def writable_folder(path: Path) -> Path:
+    """Create `path` and prove a file can be written in it, before anything is fetched: a crawl
+    that cannot store what it fetches must fail at once, not after the whole site."""
+    import tempfile
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        tempfile.TemporaryFile(dir=path).close()
+    except OSError as exc:
+        raise SiteError(f"cannot write to the staging folder {path}: {exc.strerror or exc}") from None
+    return path
 
 
 def _window(since: str | None, until: str | None) -> Window | None:

@@ -4,60 +4,35 @@ The capture sees the body as it came off the wire, so it decodes the content
 encoding itself (the compression middleware only runs later)."""
 from __future__ import annotations
 
-import gzip
 import zlib
 
 from parsel import Selector
 from w3lib.url import safe_url_string
 from urllib.parse import urljoin
 
+from .inflate import codings_of, inflate
+
 HTML_TYPES = (b"text/html", b"application/xhtml+xml")
 # Tags whose URL is navigated to (L, a link) rather than loaded with the page (E, an embed), as Heritrix marks them.
 LINK_TAGS = {"a", "area"}
 
 
-def decoded_body(response) -> bytes | None:
-    """The body with its Content-Encoding undone, or None when it cannot be."""
-    body = response.body
-    for coding in reversed(_codings(response)):
-        try:
-            body = _decode(coding, body)
-        except (OSError, EOFError, zlib.error, ValueError):
-            return None
-        if body is None:
-            return None
-    return body
+def decoded_body(response, max_bytes: int = 0) -> bytes | None:
+    """The body with its Content-Encoding undone, or None when it cannot be, or when it
+    would inflate past `max_bytes`."""
+    try:
+        return inflate(response.body, codings_of(response.headers.get("Content-Encoding")), max_bytes)
+    except (ValueError, zlib.error):
+        return None
 
 
-def _codings(response) -> list[str]:
-    value = response.headers.get("Content-Encoding") or b""
-    return [c.strip().decode("latin-1").lower() for c in value.split(b",") if c.strip()]
-
-
-def _decode(coding: str, body: bytes) -> bytes | None:
-    if coding in ("gzip", "x-gzip"):
-        return gzip.decompress(body)
-    if coding == "deflate":
-        try:
-            return zlib.decompress(body)
-        except zlib.error:
-            return zlib.decompress(body, -zlib.MAX_WBITS)   # raw deflate, as some servers send
-    if coding == "br":
-        try:
-            import brotli
-        except ImportError:
-            return None
-        return brotli.decompress(body)
-    return body if coding == "identity" else None
-
-
-def outlinks(response) -> list[tuple[str, str, str]]:
+def outlinks(response, max_bytes: int = 0) -> list[tuple[str, str, str]]:
     """(absolute URL, hop type, context such as `a/@href`) for every distinct link and embed
     in an HTML response, in document order; [] for anything that is not HTML."""
     content_type = (response.headers.get("Content-Type") or b"").lower()
     if not content_type.startswith(HTML_TYPES):
         return []
-    body = decoded_body(response)
+    body = decoded_body(response, max_bytes)
     if not body:
         return []
     selector = Selector(body=body, type="html", base_url=response.url)

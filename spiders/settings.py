@@ -9,6 +9,11 @@ from pathlib import Path
 from . import __version__
 from .siteconfig import SiteDefinition
 
+# Scrapy settings of this project's own middlewares and extensions
+ALLOW_PRIVATE_SETTING = "NEWSARCHIVE_ALLOW_PRIVATE_NETWORKS"
+MAX_FETCH_SECONDS_SETTING = "NEWSARCHIVE_MAX_FETCH_SECONDS"
+RETRY_AFTER_CAP_SETTING = "NEWSARCHIVE_RETRY_AFTER_MAX"
+
 
 def warc_prefix(site: str, run_id: str) -> str:
     """`{site}-r{run digest}`: WARC names carry the second they were opened, so two runs of a
@@ -47,12 +52,31 @@ class CrawlSettings:
             "AUTOTHROTTLE_ENABLED": polite.autothrottle,
             "AUTOTHROTTLE_START_DELAY": max(polite.download_delay, 0.5),
             "AUTOTHROTTLE_TARGET_CONCURRENCY": polite.autothrottle_target_concurrency,
-            "DEPTH_LIMIT": limits.max_depth,
+            "DEPTH_LIMIT": 0,                  # enforced by CrawlBudget, where 0 means 0, not "unlimited"
             "CLOSESPIDER_PAGECOUNT": limits.max_pages,
             "DOWNLOAD_MAXSIZE": limits.max_response_bytes,
             "DOWNLOAD_WARNSIZE": 0,
             "COOKIES_ENABLED": False,
-            "TELNETCONSOLE_ENABLED": False,
+            "TELNETCONSOLE_ENABLED": False,    # no remote-control port on the crawl machine
+            "HTTPPROXY_ENABLED": False,        # a proxy would resolve names where the address check cannot see
+            "REDIRECT_MAX_TIMES": 10,
+            # a trickle is stopped (and kept, marked truncated) at max_fetch_seconds; this is the backstop
+            "DOWNLOAD_TIMEOUT": limits.max_fetch_seconds * 2,
+            MAX_FETCH_SECONDS_SETTING: limits.max_fetch_seconds,
+            RETRY_AFTER_CAP_SETTING: limits.max_retry_after_seconds,
+            ALLOW_PRIVATE_SETTING: site.scope.allow_private_networks,
+            "TWISTED_DNS_RESOLVER": "spiders.addressscope.PublicAddressResolver",
+            "DOWNLOADER_MIDDLEWARES": {
+                "scrapy.downloadermiddlewares.offsite.OffsiteMiddleware": None,   # ports unchecked
+                "spiders.scope.ScopeMiddleware": 40,
+                "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+                "spiders.robots.SharedRobotsTxtMiddleware": 100,
+                "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+                "spiders.retryafter.RetryAfterMiddleware": 550,
+                "spiders.evidence.FailureEvidence": 950,
+            },
+            # links found in pages: depth set (900), then scope, then budgets
+            "SPIDER_MIDDLEWARES": {"spiders.scope.ScopeMiddleware": 850, "spiders.budget.CrawlBudget": 800},
             "LOG_LEVEL": self.log_level,
             "EXTENSIONS": {"spiders.capture.WarcCapture": 100},
             "WARC_DIR": str(warc_dir),

@@ -37,7 +37,28 @@ class Limits(BaseModel):
     model_config = ConfigDict(extra="forbid")
     max_pages: int = Field(5000, ge=1)
     max_depth: int = Field(3, ge=0)
-    max_response_bytes: int = Field(20 * 1024 * 1024, ge=1024)
+    max_response_bytes: int = Field(20 * 1024 * 1024, ge=1024)   # on the wire, and once inflated
+    max_fetch_seconds: float = Field(60, gt=0)        # one request, first byte to last
+    max_pages_per_pattern: int = Field(1000, ge=1)    # URLs of one path shape (calendars, traps)
+    max_retry_after_seconds: float = Field(30, ge=0)  # a longer Retry-After is cut to this
+
+
+class Scope(BaseModel):
+    """Where the crawl may go: the base URL's host and port, plus `hosts` (an asset CDN:
+    `cdn.example.com` or `cdn.example.com:8443`); private, loopback and link-local
+    addresses only with `allow_private_networks` (a local test or demo site)."""
+
+    model_config = ConfigDict(extra="forbid")
+    allow_private_networks: bool = False
+    hosts: list[str] = []
+
+    @field_validator("hosts")
+    @classmethod
+    def _host_port(cls, hosts: list[str]) -> list[str]:
+        for host in hosts:
+            if not re.fullmatch(r"[A-Za-z0-9.-]+(:\d{1,5})?|\[[0-9a-fA-F:.]+\](:\d{1,5})?", host):
+                raise ValueError(f"{host!r} is not a host or host:port")
+        return [h.lower() for h in hosts]
 
 
 class Schedule(BaseModel):
@@ -150,6 +171,7 @@ class SiteDefinition(BaseModel):
     asset_patterns: list[str] = [r"\.(css|js|png|jpe?g|gif|webp|svg|ico|woff2?)$"]
     politeness: Politeness = Politeness()
     limits: Limits = Limits()
+    scope: Scope = Scope()
     schedule: Schedule = Schedule()
     discovery: Discovery = Discovery()
     extraction: Extraction = Extraction()
@@ -177,7 +199,11 @@ class SiteDefinition(BaseModel):
         """The same site served elsewhere (a mirror, or the demo on another port)."""
         if not base_url:
             return self
-        return self.model_validate({**self.model_dump(), "base_url": base_url})
+        try:
+            site = self.model_validate({**self.model_dump(), "base_url": base_url})
+        except ValidationError as exc:
+            raise SiteError(f"--base-url {base_url!r}: {exc.errors()[0]['msg']}") from None
+        return check_addresses(site, "--base-url")
 
     def absolute(self, url: str) -> str:
         return urljoin(self.base_url, url)
@@ -228,8 +254,20 @@ def load_site_file(path: Path) -> SiteDefinition:
         site = SiteDefinition.model_validate(data)
     except ValidationError as exc:
         raise SiteError(f"{path}: {_first_problem(exc)}") from None
+    check_addresses(site, f"{path}: field 'base_url'")
     if site.name != path.stem:
         raise SiteError(f"{path}: field 'name': {site.name!r} must match the file name {path.stem!r}")
+    return site
+
+
+def check_addresses(site: SiteDefinition, where: str) -> SiteDefinition:
+    """A base URL naming a non-public address needs the site's explicit consent."""
+    from .addresses import non_public_literal
+
+    address = non_public_literal(site.host)
+    if address and not site.scope.allow_private_networks:
+        raise SiteError(f"{where}: {address} is a private, loopback or link-local address; "
+                        "set [scope] allow_private_networks = true to crawl it")
     return site
 
 

@@ -26,7 +26,10 @@ from .wire import CONN_HEADERS_META, REASON_PHRASE_META
 _builder = RecordBuilder(warc_version="1.1")
 
 # Scrapy response flags that mean the body is not the whole of what the server sent.
-TRUNCATION_FLAGS = {"dataloss": "disconnect", "download_stopped": "length"}
+# "time_limit" is set by the capture when it stopped a download that ran out of time.
+TRUNCATION_FLAGS = {"time_limit": "time", "dataloss": "disconnect", "download_stopped": "length"}
+FETCH_SECONDS_META = "warc_fetch_seconds"      # request sent to last byte, set by the capture
+FAILURE_FIELD = "failure"                      # the field that marks a failure metadata record
 
 
 def warc_date(moment: datetime) -> str:
@@ -49,19 +52,21 @@ def _header_list(headers) -> list[tuple[str, str]]:
 
 
 def reason_phrase(request, status: int) -> str:
-    """The server's own phrase when the download side kept it, else the standard one."""
+    """The server's own phrase when the download side kept it (even an empty one), else the
+    standard one; never an invented one for a status that has none."""
     phrase = request.meta.get(REASON_PHRASE_META)
-    if phrase:
+    if phrase is not None:
         return _text(phrase)
     try:
         return HTTPStatus(status).phrase
     except ValueError:
-        return "Unknown"
+        return ""
 
 
 def truncation(response) -> str | None:
     """WARC-Truncated reason for a body cut short, or None when it is whole."""
-    return next((TRUNCATION_FLAGS[f] for f in (response.flags or []) if f in TRUNCATION_FLAGS), None)
+    flags = response.flags or []
+    return next((reason for flag, reason in TRUNCATION_FLAGS.items() if flag in flags), None)
 
 
 def _protocol(response) -> str:
@@ -85,7 +90,7 @@ def _response_http_headers(request, response) -> StatusAndHeaders:
         ("X-Archive-Orig-Transfer-Encoding", v) if n.lower() == "transfer-encoding" else (n, v)
         for n, v in received_headers(request, response)
     ]
-    status_line = f"{response.status} {reason_phrase(request, response.status)}"
+    status_line = f"{response.status} {reason_phrase(request, response.status)}".strip()
     return StatusAndHeaders(status_line, headers, protocol=_protocol(response))
 
 
@@ -146,7 +151,8 @@ def request_record(request, response, fetched_at: datetime, concurrent_to: str):
 
 
 def fetch_seconds(request) -> float:
-    return float(request.meta.get("download_latency") or 0.0)
+    meta = request.meta
+    return float(meta.get(FETCH_SECONDS_META) or meta.get("download_latency") or 0.0)
 
 
 def metadata_record(request, response, fetched_at: datetime, concurrent_to: str,
@@ -163,3 +169,17 @@ def metadata_record(request, response, fetched_at: datetime, concurrent_to: str,
         response.url, "metadata", payload=BytesIO(block), length=len(block),
         warc_content_type="application/warc-fields",
         warc_headers_dict={"WARC-Date": warc_date(fetched_at), "WARC-Concurrent-To": concurrent_to})
+
+
+def failure_record(request, fetched_at: datetime, reason: str):
+    """A `metadata` record for an exchange that produced no response (reset, timeout, DNS
+    error, refused by scope or robots.txt), as Heritrix's crawl log keeps one line for
+    each: the captures table then accounts for every request."""
+    fields = [(FAILURE_FIELD, " ".join(reason.split()) or "unknown error")]
+    if via := request.headers.get("Referer"):
+        fields.append(("via", _text(via)))
+    fields.append(("fetchTimeMs", str(round(fetch_seconds(request) * 1000))))
+    block = "".join(f"{name}: {value}\r\n" for name, value in fields).encode("utf-8")
+    return _builder.create_warc_record(
+        request.url, "metadata", payload=BytesIO(block), length=len(block),
+        warc_content_type="application/warc-fields", warc_headers_dict={"WARC-Date": warc_date(fetched_at)})

@@ -2,7 +2,7 @@ from io import BytesIO
 
 from warcio.archiveiterator import ArchiveIterator
 
-from pipelines.clean import clean_warcs, decode_html
+from pipelines.clean import clean_warcs
 from pipelines.store import open_store
 from spiders.siteconfig import load_site
 
@@ -32,10 +32,3 @@ def test_clean_turns_a_crawl_into_captures_and_articles(demo_site, demo_crawl, t
     record = next(iter(ArchiveIterator(BytesIO(member))))
     assert record.rec_headers.get_header("WARC-Record-ID") == row["warc_record_id"]
     assert record.rec_headers.get_header("WARC-Target-URI") == row["url"]
-
-
-def test_decode_html_uses_the_http_charset():
-    assert decode_html("café".encode("cp1251", errors="replace"), "text/html; charset=windows-1251") == "caf?"
-    assert decode_html(b"\xe9t\xe9", "text/html; charset=latin-1") == "été"
-    assert decode_html(b"<p>x</p>", "text/html") == b"<p>x</p>"
-    assert decode_html(b"x", "text/html; charset=nonsense") == b"x"

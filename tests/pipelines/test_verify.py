@@ -60,3 +60,34 @@ def test_rows_pointing_at_a_missing_warc_are_reported(store_copy):
     report = verify(store)
     missing = [p for p in report.problems if key in p and "no record there" in p]
     assert report.rows_checked["captures"] > len(missing) > 400
+
+
+@pytest.mark.parametrize("cut", ["half", "last200"])
+def test_a_truncated_warc_is_reported(store_copy, cut):
+    store, runs = store_copy
+    key = runs["second"][0]
+    path = store.root / key
+    data = path.read_bytes()
+    path.write_bytes(data[:len(data) // 2] if cut == "half" else data[:-200])
+    problems = [p for p in verify(store).problems if key in p]
+    assert any("truncated" in p for p in problems), problems[:3]
+
+
+def test_a_bad_gzip_member_is_reported(store_copy):
+    store, runs = store_copy
+    key = runs["second"][0]
+    path = store.root / key
+    data = bytearray(path.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    path.write_bytes(bytes(data))
+    assert any(key in p and "bad gzip member" in p for p in verify(store).problems)
+
+
+def test_verify_needs_no_write_access(store_copy, monkeypatch):
+    from pipelines.localstore import LocalStore
+
+    def refuse(self):
+        raise AssertionError("verify must not probe for write access")
+    monkeypatch.setattr(LocalStore, "check", refuse)
+    store, _ = store_copy
+    assert main(["verify", "--store", str(store.root)]) == 0

@@ -25,6 +25,8 @@ download_delay = 0.0
 autothrottle = false
 [limits]
 max_response_bytes = 2048
+[scope]
+allow_private_networks = true
 """
 
 

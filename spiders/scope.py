@@ -1,0 +1,90 @@
+"""Which URLs a crawl may fetch: http(s) on the site's own hosts and ports.
+
+Scrapy's offsite check compares host names only (any port, any subdomain);
+this downloader middleware sees every request, redirects and meta refreshes
+included, and refuses the rest before anything is sent. The resolved address
+is checked later, at connect time (spiders.addressscope)."""
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from scrapy import Request
+from scrapy.exceptions import IgnoreRequest
+
+from .siteconfig import SiteDefinition
+
+DEFAULT_PORTS = {"http": 80, "https": 443}
+BLOCKED_LIST_MAX = 200          # URLs listed in the run summary; all are counted
+
+
+class OutOfScope(IgnoreRequest):
+    """The request was refused before it was sent; str() says why."""
+
+
+class SiteScope:
+    def __init__(self, site: SiteDefinition):
+        base = urlsplit(site.base_url)
+        port = base.port or DEFAULT_PORTS[base.scheme]
+        # a base URL on a default port also covers the other scheme's (the http -> https move)
+        ports = set(DEFAULT_PORTS.values()) if port in DEFAULT_PORTS.values() else {port}
+        self.allowed = {(base.hostname, p) for p in ports}
+        for entry in site.scope.hosts:
+            named = urlsplit(f"//{entry}")
+            ports = {named.port} if named.port else set(DEFAULT_PORTS.values())
+            self.allowed |= {(named.hostname, p) for p in ports}
+
+    def refusal(self, url: str) -> str | None:
+        """Why `url` is out of scope, or None when it may be fetched."""
+        try:
+            parts = urlsplit(url)
+            port = parts.port or DEFAULT_PORTS.get(parts.scheme)
+        except ValueError:
+            return "malformed URL"
+        if parts.scheme not in DEFAULT_PORTS:
+            return f"scheme {parts.scheme or '(none)'} is not http(s)"
+        if parts.username or parts.password:
+            return "URL carries credentials"
+        if (parts.hostname, port) not in self.allowed:
+            return f"host {parts.hostname}:{port} is not one of the site's hosts"
+        return None
+
+
+class ScopeMiddleware:
+    """Out-of-scope requests are counted and listed in the run summary, and never sent.
+    As a downloader middleware it refuses them (OutOfScope, so a failure record is
+    written: redirects, meta refreshes, start URLs); as a spider middleware it drops the
+    links found in pages before they are scheduled (Scrapy's offsite filters, which
+    ignore ports, are replaced by it)."""
+
+    def __init__(self, crawler, scope: SiteScope):
+        self.crawler, self.scope = crawler, scope
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler, SiteScope(crawler.spider.site))
+
+    def process_request(self, request, spider=None):
+        reason = self._refuse(request)
+        if reason:
+            raise OutOfScope(f"out of scope: {reason}")
+
+    def process_spider_output(self, response, result, spider=None):
+        for item in result:
+            if not isinstance(item, Request) or not self._refuse(item):
+                yield item
+
+    async def process_spider_output_async(self, response, result, spider=None):
+        async for item in result:
+            if not isinstance(item, Request) or not self._refuse(item):
+                yield item
+
+    def _refuse(self, request) -> str | None:
+        reason = self.scope.refusal(request.url)
+        if reason is None:
+            return None
+        stats = self.crawler.stats
+        stats.inc_value("scope/blocked")
+        listed = stats.get_value("scope/blocked_urls") or []
+        if len(listed) < BLOCKED_LIST_MAX:
+            stats.set_value("scope/blocked_urls", listed + [f"{request.url} ({reason})"])
+        return reason
