@@ -11,6 +11,7 @@ when content changed, so redoing an interval adds nothing new.
 from __future__ import annotations
 
 import json
+import logging
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from typing import Callable, Iterator
@@ -20,9 +21,11 @@ from croniter import croniter
 
 from spiders.siteconfig import SiteDefinition, load_site
 
-from . import steps
+from . import runcheck, steps
 from .settings import PipelineSettings
 from .store import Store
+
+log = logging.getLogger("newsarchive")
 
 
 @dataclass(frozen=True)
@@ -102,7 +105,12 @@ def run_interval(site: SiteDefinition, interval: Interval, settings: PipelineSet
     steps.crawl(site.name, run_id, settings, base_url, on_line=on_line, window=(interval.start, interval.end))
     steps.upload(site.name, run_id, settings)
     steps.clean(site.name, run_id, settings)
-    return steps.publish(site.name, run_id, settings)
+    manifest = steps.publish(site.name, run_id, settings)
+    try:        # a backfill goes on past an unhealthy interval: the check is recorded, and logged
+        runcheck.check(site.name, run_id, settings, kind="backfill")
+    except runcheck.CheckFailed as exc:
+        log.warning("%s", exc)
+    return manifest
 
 
 def backfill(site_name: str, first: date, last: date, settings: PipelineSettings,

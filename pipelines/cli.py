@@ -104,8 +104,7 @@ def cmd_publish(args) -> int:
 def cmd_run(args) -> int:
     settings = _settings(args)
     manifest = run_pipeline(args.site, settings, args.base_url, args.run_id)
-    _print_summary(manifest, settings)
-    return 0
+    return _print_summary(manifest, settings)
 
 
 def cmd_demo(args) -> int:
@@ -122,8 +121,7 @@ def cmd_demo(args) -> int:
         manifest = run_pipeline("demo", settings, site.base_url, args.run_id)
     finally:
         site.stop()
-    _print_summary(manifest, settings)
-    return 0
+    return _print_summary(manifest, settings)
 
 
 # -- the whole pipeline, with progress ----------------------------------------------
@@ -136,7 +134,17 @@ def run_pipeline(site: str, settings: PipelineSettings, base_url: str | None, ru
         steps.upload(site, run_id, settings)
     _clean_with_progress(site, run_id, settings)
     with console.status("publishing to the archive…"):
-        return steps.publish(site, run_id, settings)
+        manifest = steps.publish(site, run_id, settings)
+    return manifest | {"health": _checked(site, run_id, settings)}
+
+
+def _checked(site: str, run_id: str, settings: PipelineSettings) -> dict:
+    """The run's health (step 5); a failed check is reported after the summary, not raised."""
+    from .runcheck import CheckFailed, check
+    try:
+        return check(site, run_id, settings)
+    except CheckFailed as exc:
+        return {"result": "failed", "message": str(exc)}
 
 
 def _progress() -> Progress:
@@ -162,8 +170,10 @@ def _clean_with_progress(site: str, run_id: str, settings: PipelineSettings) -> 
         return steps.clean(site, run_id, settings, progress=lambda record: bar.advance(task))
 
 
-def _print_summary(manifest: dict, settings: PipelineSettings) -> None:
+def _print_summary(manifest: dict, settings: PipelineSettings) -> int:
+    """Print what the run did; its exit code: 1 when its health check failed."""
     crawl = manifest["crawl"]
+    health = manifest["health"]
     store = settings.store_uri
     out.print(
         f"\n[bold]run {manifest['run_id']}[/] of [bold]{manifest['site']}[/]\n"
@@ -174,11 +184,16 @@ def _print_summary(manifest: dict, settings: PipelineSettings) -> None:
         f"({manifest['new_articles']} new, {manifest['changed_articles']} changed)\n"
         f"  table version      articles {manifest['articles_table_version']}, "
         f"captures {manifest['captures_table_version']}\n"
+        f"  health check       {health['result']}\n"
         f"\nWhere to look next:\n"
         f"  WARC files         {store}/warcs/{manifest['site']}/\n"
         f"  articles table     {store}/articles  (a Delta table: deltalake, DuckDB, pandas, Spark)\n"
         f"  run manifest       {store}/runs/{manifest['site']}/{manifest['run_id']}.json",
         highlight=False)
+    if health["result"] == "failed":
+        console.print(f"[bold red]error:[/] {escape(health['message'])}", highlight=False, soft_wrap=True)
+        return 1
+    return 0
 
 
 # -- argument parsing ----------------------------------------------------------------

@@ -9,7 +9,7 @@ from datetime import datetime, timezone
 
 from spiders.siteconfig import load_site
 
-from . import healthchecks, keys, runstable, steptimes
+from . import healthchecks, keys, runstable
 from .archive import Archive
 from .runhealth import run_health
 from .settings import PipelineSettings
@@ -30,7 +30,7 @@ def check(site_name: str, run_id: str, settings: PipelineSettings, kind: str = "
     if not store.exists(manifest_key):
         raise StepError(f"run {run_id} of {site_name} has no manifest ({manifest_key}): run the publish step first")
     manifest = json.loads(store.get_bytes(manifest_key))
-    seconds = steptimes.collect(store, site_name, run_id) or _earlier_seconds(manifest)
+    seconds = manifest.get("step_seconds") or {}
     row = run_health(Archive(store), site, manifest, seconds)
     row["kind"] = kind
     verdict = healthchecks.evaluate(row, runstable.read_runs(store, site_name), site.health,
@@ -41,7 +41,6 @@ def check(site_name: str, run_id: str, settings: PipelineSettings, kind: str = "
     runstable.write_run(store, row)
     manifest["health"] = row
     store.put_bytes(manifest_key, json.dumps(manifest, indent=2, default=str).encode())
-    steptimes.clear(store, site_name, run_id)
     for finding in verdict.warnings:
         log.warning("health warning for %s run %s: %s", site_name, run_id, finding.message)
     if verdict.failed:
@@ -50,8 +49,3 @@ def check(site_name: str, run_id: str, settings: PipelineSettings, kind: str = "
              verdict.baseline_runs)
     return row
 
-
-def _earlier_seconds(manifest: dict) -> dict[str, float]:
-    """A run checked again keeps the step times its first check collected (and removed)."""
-    earlier = manifest.get("health") or {}
-    return {step: earlier[f"seconds_{step}"] for step in steptimes.STEPS if earlier.get(f"seconds_{step}")}

@@ -10,6 +10,7 @@ import os
 import re
 import subprocess
 import sys
+import time
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable
@@ -23,7 +24,7 @@ from spiders.settings import warc_prefix
 from spiders.siteconfig import SiteError, load_site
 from spiders.warcfiles import OPEN_SUFFIX
 
-from . import cdxj, digestindex, keys, tables, warcindexes
+from . import cdxj, digestindex, keys, steptimes, tables, warcindexes
 from .archive import Archive
 from .clean import clean_warcs
 from .settings import PipelineSettings
@@ -229,10 +230,10 @@ def clean(site_name: str, run_id: str, settings: PipelineSettings,
 STAGED = ("captures.parquet", "articles.parquet", "upload.json")
 
 
-@timed("publish")
 def publish(site_name: str, run_id: str, settings: PipelineSettings) -> dict:
     """Commit the staged rows to the Delta tables (one commit per table, exactly once) and write
     the run manifest. Run again after it succeeded, it changes nothing and returns the manifest."""
+    started = time.monotonic()
     store = open_checked_store(settings)
     manifest = published(store, site_name, valid_run_id(run_id))
     if manifest is None:
@@ -246,9 +247,12 @@ def publish(site_name: str, run_id: str, settings: PipelineSettings) -> dict:
             "crawl": uploaded["crawl"], "warc_keys": uploaded["warc_keys"],
             **result.__dict__,
         }
+        manifest["step_seconds"] = {**steptimes.collect(store, site_name, run_id),
+                                    "publish": round(time.monotonic() - started, 3)}
         store.put_bytes(keys.manifest_key(site_name, run_id), json.dumps(manifest, indent=2, default=str).encode())
     for name in STAGED:                   # the manifest is written: the staged copies can go
         store.delete(keys.staging_key(site_name, run_id, name))
+    steptimes.clear(store, site_name, run_id)
     return manifest
 
 

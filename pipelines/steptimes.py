@@ -1,5 +1,6 @@
-"""How long each step of a run took: every step leaves a tiny record in the store's
-staging area, which the check step folds into the run's health and then removes."""
+"""How long each step of a run took: crawl, upload and clean each leave a tiny record in the
+store's staging area; publish folds them, with its own time, into the run manifest
+(`step_seconds`) and removes them, so nothing outlives the run in staging."""
 from __future__ import annotations
 
 import functools
@@ -15,7 +16,8 @@ STEPS = ("crawl", "upload", "clean", "publish")
 
 
 def timed(step: str):
-    """Decorator for a step `func(site, run_id, settings, ...)`: record its wall time."""
+    """Decorator for a step `func(site, run_id, settings, ...)` that runs before publish:
+    record its wall time (not for a retry after the run was published: nothing would fold it)."""
     def decorate(func):
         @functools.wraps(func)
         def wrapper(site_name, run_id, settings, *args, **kwargs):
@@ -33,7 +35,10 @@ def _key(site: str, run_id: str, step: str) -> str:
 
 def _record(store_uri: str, site: str, run_id: str, step: str, seconds: float) -> None:
     try:    # a lost timing must never fail the step it measured
-        open_store(store_uri).put_bytes(_key(site, run_id, step), json.dumps({"seconds": seconds}).encode())
+        store = open_store(store_uri)
+        if step != "crawl" and store.exists(keys.manifest_key(site, run_id)):
+            return          # a retry after publish: the manifest already holds the run's times
+        store.put_bytes(_key(site, run_id, step), json.dumps({"seconds": seconds}).encode())
     except StoreError as exc:
         log.warning("could not record the time of step %s: %s", step, exc)
 

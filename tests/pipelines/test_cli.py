@@ -1,5 +1,6 @@
 """The CLI end to end: `newsarchive demo` three times on one store, and bad input."""
 import json
+import re
 import socket
 import subprocess
 import sys
@@ -46,7 +47,7 @@ def test_first_demo_run_archives_every_article(demo_runs):
     work, runs = demo_runs
     result, rows = runs[0]
     assert len(rows) == len(build_articles(1)) >= 200
-    assert "versions added     240" in result.stdout.replace("\n", " ") or "versions added" in result.stdout
+    assert re.search(r"^  versions added +240 ", result.stdout, re.M), result.stdout
     warcs = sorted((work / "archive" / "warcs" / "demo").rglob("*.warc.gz"))
     assert warcs
     check = subprocess.run([WARCIO, "check", *map(str, warcs)], capture_output=True, text=True)
@@ -91,6 +92,15 @@ def test_run_manifests(demo_runs):
     manifests = [json.loads(p.read_text()) for p in sorted((work / "archive" / "runs" / "demo").glob("*.json"))]
     assert [m["versions_added"] for m in manifests] == [240, 0, 30]
     assert manifests[0]["crawl"]["responses"] > 240 and manifests[0]["warc_keys"]
+    # every run is checked, and its step times end in its manifest, not in the store's staging area
+    assert [m["health"]["result"] for m in manifests] == ["ok", "ok", "ok"]
+    assert all(set(m["step_seconds"]) == {"crawl", "upload", "clean", "publish"} for m in manifests)
+    assert not [p for p in (work / "archive" / "staging").rglob("*") if p.is_file()]
+
+
+def test_summary_shows_the_health_check(demo_runs):
+    _, runs = demo_runs
+    assert all(re.search(r"^  health check +ok$", result.stdout, re.M) for result, _ in runs)
 
 
 # -- bad input: one line on stderr, non-zero exit, no traceback, nothing written ------------
