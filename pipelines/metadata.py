@@ -121,7 +121,8 @@ def extract_metadata(tree, url: str) -> Metadata:
 
 
 def canonical_link(tree) -> str | None:
-    return _first(tree.xpath("//link[@rel='canonical']/@href"))
+    # the head first: a path from the root is several times cheaper than a search of the whole page
+    return _first(tree.xpath("/html/head/link[@rel='canonical']/@href") or tree.xpath("//link[@rel='canonical']/@href"))
 
 
 def meta_tags(tree) -> dict[str, str]:
