@@ -42,7 +42,8 @@ SETS = {"benchmark": DEFAULT_DATASET, "newspaper4k": ROOT / "bench" / "data" / "
 FOLDS = 5
 # the project's tuned thresholds and the values cross-validation chooses among
 GRID = {(boilerplate, "LINK_SHARE"): (0.6, 0.8, 1.01), (boilerplate, "SHORT"): (20, 40, 60),
-        (sitetemplate, "MIN_PAGES"): (2, 3), (boilerplate, "MENU_SHARE"): (0.5, 1.01)}
+        (sitetemplate, "MIN_PAGES"): (2, 3), (boilerplate, "MENU_SHARE"): (0.5, 1.01),
+        (boilerplate, "URL_LINE"): (0, 20)}
 
 
 def load_dataset(folder: Path) -> list[tuple[str, str, str, bytes]]:
