@@ -46,6 +46,7 @@ PARTICLES = {"de", "da", "di", "del", "der", "van", "von", "la", "le", "bin", "a
 TRAILING = re.compile(r"(?i)(on|at|updated|published|(jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?)")
 TIME_XPATH = ("//time[not(ancestor::nav or ancestor::aside or ancestor::footer or ancestor::a)]/@datetime")
 SCRIPT_DATE = re.compile(r'"datePublished"\s*:\s*"([^"]{10,40})"')
+ROLE_SEPARATOR = re.compile(r"\s+[-–—|]\s+")
 FROM_DIGIT = re.compile(r"\s\S*\d.*$")                   # times and dates after the name
 HEADLINE_LIKENESS = 0.4   # share of words an <h1> has in common with the page's titles to be its headline
 
@@ -87,7 +88,6 @@ def extract_metadata(tree, url: str) -> Metadata:
                                                           company_check=True))
                          for key in AUTHOR_META],
                        ("dom", lambda: writers(byline(tree), tree, meta, url)),
-                       ("dom", lambda: writers(byline_names(trafmeta.extract_author(tree) or ""), tree, meta, url)),
                        # a page that names no one is credited to its publisher, as the sites' own
                        # metadata does ("BBC News", "Reuters")
                        ("publisher", lambda: split_authors([_publisher(ld.get("publisher")) or site_name(tree, meta, url)
@@ -311,6 +311,7 @@ def byline_names(text: str) -> list[str]:
         return []
     after_by = BY_WORD.split(text, maxsplit=1)
     text = FROM_DIGIT.sub("", after_by[-1] if len(after_by) > 1 else text)
+    text = ROLE_SEPARATOR.split(text, maxsplit=1)[0]          # "Jane Doe - Staff Writer", "Jane Doe | Site"
     names = []
     for name in split_authors([text]):
         words = name.split()

@@ -117,6 +117,8 @@ def test_author_roles_and_links():
             'Marcus De Guzman</a></h4></div><p>Text.</p>')
     m = extract_metadata(load_html(page('<meta property="og:site_name" content="Port News">', body)), "https://p.ex/a")
     assert m.authors == ["Marcus De Guzman"] and m.sources["authors"] == "dom"
+    body = '<a href="/author/tim-lee" rel="author">Tim Lee  -  Port News Contributor</a><p>Text.</p>'
+    assert extract_metadata(load_html(page("", body)), "https://p.ex/a").authors == ["Tim Lee"]
 
 
 def test_helpers():
