@@ -64,7 +64,7 @@ def prune(body, links: dict[str, set[str]], repeated: frozenset[str] = frozenset
         repeated = frozenset()
     for block, text in blocks:
         normalised = words(text)
-        if normalised in repeated or _is_links(normalised, links) or _is_call_to_action(text):
+        if normalised in repeated or _is_links(normalised, links) or _is_call_to_action(text, normalised):
             remove(block)
 
 
@@ -99,8 +99,8 @@ def _is_links(text: str, links: dict[str, set[str]]) -> bool:
     return covered >= LINK_SHARE * len(text)
 
 
-def _is_call_to_action(text: str) -> bool:
-    count = len(WORD.findall(text))
+def _is_call_to_action(text: str, normalised: str) -> bool:
+    count = normalised.count(" ") + 1 if normalised else 0      # its words, without a second regex pass
     return bool(count and (BARE_URL.match(text) or count <= SHORT and CALL_TO_ACTION.search(text)
                            or count <= URL_LINE and URL_IN.search(text)))
 
