@@ -122,7 +122,8 @@ def extract_metadata(tree, url: str) -> Metadata:
 
 def canonical_link(tree) -> str | None:
     # the head first: a path from the root is several times cheaper than a search of the whole page
-    return _first(tree.xpath("/html/head/link[@rel='canonical']/@href") or tree.xpath("//link[@rel='canonical']/@href"))
+    return _first(tree.xpath("/html/head/link[@rel='canonical']/@href")
+                  or tree.xpath("//link[@rel='canonical']/@href"))
 
 
 def meta_tags(tree) -> dict[str, str]:
@@ -228,9 +229,10 @@ def dom_title(tree) -> str | None:
     return max(TITLE_SPLIT.split(title), key=len) if title else trafmeta.extract_title(tree)
 
 
-def title_candidates(tree, meta: dict[str, str], url: str) -> list[tuple[str, str]]:
-    """(source, title) pairs without JSON-LD, best first: the <h1> that og:title, twitter:title or
-    <title> describes, og:title, twitter:title, the page's only <h1> or the longest part of <title>."""
+def title_candidates(tree, meta: dict[str, str], url: str) -> list[tuple[str, object]]:
+    """(source, title or a function giving it) pairs without JSON-LD, best first: the <h1> that
+    og:title, twitter:title or <title> describes, og:title, twitter:title, the page's only <h1> or
+    the longest part of <title>."""
     shared = strip_site_name(meta.get("og:title") or meta.get("twitter:title"), meta, url)
     twitter = strip_site_name(meta.get("twitter:title"), meta, url)
     return [("dom", lambda: strip_site_name(headline(tree, [shared, twitter], meta, url), meta, url)),
@@ -261,7 +263,8 @@ def _likeness(a: set[str], b: set[str]) -> float:
 
 def byline(tree) -> list[str]:
     """Names from the first byline that reads as names: an element whose rel, itemprop or class
-    names an author or byline, else one whose own text starts with "By"; "by Jane Doe",
+    names an author or byline, else one whose own text starts with "By", else a link to the writer's
+    page; "by Jane Doe",
     "Monday ... by Jane Doe", "By Jane Doe, 20 November", or an author link alone."""
     for xpath in (BYLINE_XPATH, BY_TEXT_XPATH, AUTHOR_LINK_XPATH):
         for el in tree.xpath(xpath):
