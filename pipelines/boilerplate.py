@@ -9,7 +9,8 @@ copyright lines. Three general signals remove them, one paragraph at a time:
 - position: headings before the first paragraph are the headline and the
   standfirst, which are kept as metadata (title, description), not body;
 - calls to action: short paragraphs that ask the reader to subscribe, follow,
-  share or sign up, and copyright notices;
+  share or sign up, copyright notices, and short lines that spell out a URL
+  (where to follow the coverage, listen to the podcast, donate);
 - repetition: blocks that the site template (pipelines.sitetemplate) found on
   many of the site's pages, unless they are most of the body (then the page is
   a duplicate of other pages, not a page made of the template).
@@ -31,6 +32,9 @@ CALL_TO_ACTION = re.compile(
     r"follow (us|him|her|them|me) on|share it|thanks for signing|all rights reserved|copyright|©|ⓒ|"
     r"order reprints|print article|(read|see) (more|also)|don'?t miss|related (posts?|articles?|stories|coverage)|"
     r"you may also like|recommended for you)\b", re.I)
+URL_IN = re.compile(r"https?://\S")
+URL_LINE = 20             # words, the URL's own included: a line this short that spells out a URL sends the
+                          # reader elsewhere ("Follow our coverage at https://...", "iTunes: https://...")
 BARE_URL = re.compile(r"^\s*(https?://|www\.)\S+\s*$")
 BLOCKS = ".//p | .//item | .//head | .//quote"
 
@@ -60,7 +64,7 @@ def prune(body, links: dict[str, set[str]], repeated: frozenset[str] = frozenset
         repeated = frozenset()
     for block, text in blocks:
         normalised = words(text)
-        if normalised in repeated or _is_links(normalised, links) or _is_call_to_action(text):
+        if normalised in repeated or _is_links(normalised, links) or _is_call_to_action(text, normalised):
             remove(block)
 
 
@@ -95,9 +99,10 @@ def _is_links(text: str, links: dict[str, set[str]]) -> bool:
     return covered >= LINK_SHARE * len(text)
 
 
-def _is_call_to_action(text: str) -> bool:
-    count = len(WORD.findall(text))
-    return bool(count and (BARE_URL.match(text) or count <= SHORT and CALL_TO_ACTION.search(text)))
+def _is_call_to_action(text: str, normalised: str) -> bool:
+    count = normalised.count(" ") + 1 if normalised else 0      # its words, without a second regex pass
+    return bool(count and (BARE_URL.match(text) or count <= SHORT and CALL_TO_ACTION.search(text)
+                           or count <= URL_LINE and URL_IN.search(text)))
 
 
 def remove(element) -> None:

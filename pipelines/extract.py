@@ -26,7 +26,7 @@ from . import boilerplate, markdown, sitetemplate
 from .charset import decode_page
 from .metadata import extract_metadata, parse_date, split_authors  # noqa: F401  (part of this module's API)
 
-EXTRACTOR_VERSION = "newsarchive-extract/3 trafilatura/" + trafilatura.__version__
+EXTRACTOR_VERSION = "newsarchive-extract/4 trafilatura/" + trafilatura.__version__
 MIN_TEXT_CHARS = 200
 MAX_PAGE_BYTES = 8_000_000        # larger "pages" are data dumps or traps, not articles
 MAX_ELEMENTS = 200_000            # likewise for DOMs built to exhaust a parser
@@ -70,7 +70,9 @@ def parse_html(html: bytes | str):
     tree = load_html(text)
     if tree is None or tree.find(".//body") is None and not len(tree):
         raise NotAnArticle("unparsable HTML")
-    if tree.xpath("count(//*)") > MAX_ELEMENTS:
+    # every element takes at least three characters of markup ("<p>"): a page of fewer than twice
+    # as many characters as the limit cannot exceed it, and is spared the count
+    if len(text) > 2 * MAX_ELEMENTS and tree.xpath("count(//*)") > MAX_ELEMENTS:
         raise NotAnArticle(f"DOM too large (over {MAX_ELEMENTS:,} elements)")
     return tree
 

@@ -24,7 +24,8 @@ NOT_A_NAME = re.compile(r"https?://|@|\d{3,}", re.I)
 # Bylines read from the DOM run on into job titles and dates: "Jane Doe Staff Writer", "Monday November"
 ROLE_TAIL = re.compile(r"\s+(is an? |(senior |chief |staff |news |business |political )*"
                        r"(staff|writer|reporter|columnist|editor|correspondent|contributor)\b).*$", re.I)
-ROLE_ONLY = re.compile(r"^(staff|special|writer|reporter|editor|correspondent|contributor)$", re.I)
+ROLE_ONLY = re.compile(r"^(?:(?:senior|chief|staff|special|writer|reporter|editor|correspondent|contributor)\b\s*)+$",
+                       re.I)                                    # "Staff", "Staff writer": no one's name
 DATE_WORDS = re.compile(r"\b(monday|tuesday|wednesday|thursday|friday|saturday|sunday|updated|published|"
                         r"(jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?\s+\d).*$", re.I)
 AUTHOR_META = ("article:author", "author", "parsely-author", "dc.creator", "sailthru.author")
@@ -37,11 +38,15 @@ BY_WORD = re.compile(r"\b(?:by|von|par|por|door|av)\s+", re.I)
 NAME = re.compile(r"^[^\W\d_][\w'’.-]*(?: [^\W\d_][\w'’.-]*){0,3}$")   # one to four words, no digits
 BY_TEXT_XPATH = ("//*[starts-with(normalize-space(text()), 'By ') or starts-with(normalize-space(text()), 'by ')]"
                  "[not(ancestor::nav or ancestor::aside or ancestor::footer or ancestor::script or self::script)]")
+# a link to the writer's page ("/author/jane-doe"), for bylines that no class or "By" marks
+AUTHOR_LINK_XPATH = ("//a[contains(@href, '/author/') or contains(@href, '/authors/')]"
+                     "[not(ancestor::nav or ancestor::aside or ancestor::footer)]")
 MAX_BYLINE = 200          # characters: longer is an author's biography or a paragraph, not a byline
 PARTICLES = {"de", "da", "di", "del", "der", "van", "von", "la", "le", "bin", "al", "dos", "du"}
 TRAILING = re.compile(r"(?i)(on|at|updated|published|(jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?)")
 TIME_XPATH = ("//time[not(ancestor::nav or ancestor::aside or ancestor::footer or ancestor::a)]/@datetime")
 SCRIPT_DATE = re.compile(r'"datePublished"\s*:\s*"([^"]{10,40})"')
+ROLE_SEPARATOR = re.compile(r"\s+[-–—|]\s+")
 FROM_DIGIT = re.compile(r"\s\S*\d.*$")                   # times and dates after the name
 HEADLINE_LIKENESS = 0.4   # share of words an <h1> has in common with the page's titles to be its headline
 
@@ -76,17 +81,13 @@ def extract_metadata(tree, url: str) -> Metadata:
     ld = jsonld.find_article(tree) or {}
     meta = meta_tags(tree)
     m = Metadata()
-    shared_title = strip_site_name(meta.get("og:title") or meta.get("twitter:title"), meta, url)
     m.fill("title", [("json-ld", _text(ld.get("headline") or ld.get("name"))),
-                     ("dom", lambda: strip_site_name(headline(tree, shared_title, meta, url), meta, url)),
-                     ("meta", shared_title),
-                     ("dom", lambda: strip_site_name(dom_title(tree), meta, url))])
+                     *title_candidates(tree, meta, url)])
     m.fill("authors", [("json-ld", split_authors(jsonld.names(ld.get("author")))),
                        *[("meta", lambda key=key: writers(split_authors([meta.get(key) or ""]), tree, meta, url,
                                                           company_check=True))
                          for key in AUTHOR_META],
                        ("dom", lambda: writers(byline(tree), tree, meta, url)),
-                       ("dom", lambda: writers(byline_names(trafmeta.extract_author(tree) or ""), tree, meta, url)),
                        # a page that names no one is credited to its publisher, as the sites' own
                        # metadata does ("BBC News", "Reuters")
                        ("publisher", lambda: split_authors([_publisher(ld.get("publisher")) or site_name(tree, meta, url)
@@ -120,7 +121,9 @@ def extract_metadata(tree, url: str) -> Metadata:
 
 
 def canonical_link(tree) -> str | None:
-    return _first(tree.xpath("//link[@rel='canonical']/@href"))
+    # the head first: a path from the root is several times cheaper than a search of the whole page
+    return _first(tree.xpath("/html/head/link[@rel='canonical']/@href")
+                  or tree.xpath("//link[@rel='canonical']/@href"))
 
 
 def meta_tags(tree) -> dict[str, str]:
@@ -226,10 +229,21 @@ def dom_title(tree) -> str | None:
     return max(TITLE_SPLIT.split(title), key=len) if title else trafmeta.extract_title(tree)
 
 
-def headline(tree, shared_title: str | None, meta: dict[str, str], url: str) -> str | None:
+def title_candidates(tree, meta: dict[str, str], url: str) -> list[tuple[str, object]]:
+    """(source, title or a function giving it) pairs without JSON-LD, best first: the <h1> that
+    og:title, twitter:title or <title> describes, og:title, twitter:title, the page's only <h1> or
+    the longest part of <title>."""
+    shared = strip_site_name(meta.get("og:title") or meta.get("twitter:title"), meta, url)
+    twitter = strip_site_name(meta.get("twitter:title"), meta, url)
+    return [("dom", lambda: strip_site_name(headline(tree, [shared, twitter], meta, url), meta, url)),
+            ("meta", shared), ("meta", twitter),
+            ("dom", lambda: strip_site_name(dom_title(tree), meta, url))]
+
+
+def headline(tree, shared_titles: list[str | None], meta: dict[str, str], url: str) -> str | None:
     """The <h1> that the page's shared or <title> title describes: the headline as the page shows
     it, which the article's own metadata follows more often than the wording made for sharing."""
-    references = [_words(t) for t in (shared_title, strip_site_name(tree.findtext(".//title"), meta, url)) if t]
+    references = [_words(t) for t in (*shared_titles, strip_site_name(tree.findtext(".//title"), meta, url)) if t]
     best, best_score = None, HEADLINE_LIKENESS
     for h1 in tree.iter("h1"):
         text = " ".join(h1.text_content().split())
@@ -249,9 +263,10 @@ def _likeness(a: set[str], b: set[str]) -> float:
 
 def byline(tree) -> list[str]:
     """Names from the first byline that reads as names: an element whose rel, itemprop or class
-    names an author or byline, else one whose own text starts with "By"; "by Jane Doe",
+    names an author or byline, else one whose own text starts with "By", else a link to the writer's
+    page; "by Jane Doe",
     "Monday ... by Jane Doe", "By Jane Doe, 20 November", or an author link alone."""
-    for xpath in (BYLINE_XPATH, BY_TEXT_XPATH):
+    for xpath in (BYLINE_XPATH, BY_TEXT_XPATH, AUTHOR_LINK_XPATH):
         for el in tree.xpath(xpath):
             names = byline_names(_spaced_text(el))
             if names:
@@ -266,12 +281,19 @@ def writers(names: list[str], tree, meta: dict[str, str], url: str, company_chec
     if not names:
         return names
     site = _squash(site_name(tree, meta, url) or "")
-    people = [n for n in names if _squash(n) != site] or names
+    people = [n for n in names if not _is_site(n, site)] or names
     if not company_check:
         return people
     notices = " ".join(tree.xpath("//*[not(self::script)][contains(text(), '©') or contains(text(), 'Copyright')]"
                                   "/text()"))
     return [] if notices and all(n in notices for n in people) else people
+
+
+def _is_site(name: str, site: str) -> bool:
+    """The site's name, alone or with a role ("IGN", "IGN Staff")."""
+    words = name.split()
+    return bool(site) and any(_squash(" ".join(words[:i])) == site and (i == len(words) or ROLE_ONLY.match(
+        " ".join(words[i:]))) for i in range(1, len(words) + 1))
 
 
 def _spaced_text(el) -> str:
@@ -292,6 +314,7 @@ def byline_names(text: str) -> list[str]:
         return []
     after_by = BY_WORD.split(text, maxsplit=1)
     text = FROM_DIGIT.sub("", after_by[-1] if len(after_by) > 1 else text)
+    text = ROLE_SEPARATOR.split(text, maxsplit=1)[0]          # "Jane Doe - Staff Writer", "Jane Doe | Site"
     names = []
     for name in split_authors([text]):
         words = name.split()

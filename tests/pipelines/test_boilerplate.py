@@ -31,6 +31,14 @@ def test_long_paragraphs_that_mention_subscribers_are_prose():
     assert render(b)[0].split("\n") == [PROSE, paragraph]
 
 
+def test_short_lines_that_spell_out_a_url_send_the_reader_elsewhere():
+    cited = f"{PROSE} The full report is at https://example.org/report and runs to 300 pages of tables."
+    b = body(f"<p>{PROSE}</p><p>Follow our coverage of the budget at https://example.org/budget</p>"
+             f"<p>Podcast: https://po.st/budget</p><p>{cited}</p>")
+    prune(b, {})
+    assert render(b)[0].split("\n") == [PROSE, cited]
+
+
 def test_words_normalises_for_comparison():
     assert words("  Hello,   World! ") == "hello world"
 

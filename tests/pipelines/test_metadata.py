@@ -79,6 +79,15 @@ def test_title_is_the_h1_the_page_titles_describe():
     assert m.title == "Harbour delays" and m.sources["title"] == "meta"
 
 
+def test_title_is_the_h1_that_twitter_title_describes():
+    # og:title and <title> carry the wording made for search; the card's title is the page's headline
+    head = ('<title>Port staff to be laid off this week</title><meta property="og:title" content="Port staff to be'
+            ' laid off this week"><meta name="twitter:title" content="Major harbour layoffs begin today">')
+    body = "<h1>Port News</h1><h1>Major harbour layoffs begin today</h1><p>Text.</p>"
+    m = extract_metadata(load_html(page(head, body)), "https://portnews.example/a")
+    assert m.title == "Major harbour layoffs begin today" and m.sources["title"] == "dom"
+
+
 def test_authors_from_bylines_without_company_or_site_names():
     head = ('<meta name="author" content="Example Media Group"><meta property="og:site_name" content="Port News">'
             '<meta property="article:author" content="https://facebook.com/portnews">')
@@ -94,6 +103,22 @@ def test_authors_from_bylines_without_company_or_site_names():
     m = extract_metadata(load_html(page("<title>A story - Port News</title>")), "https://www.portnews.example/a")
     assert m.authors == ["Port News"] and m.sources["authors"] == "publisher"
     assert m.publisher == "Port News"
+
+
+def test_author_roles_and_links():
+    # a role after the name and the site's own staff credit are nobody's name
+    head = '<meta name="author" content="Paul Lee, Staff writer"><meta property="og:site_name" content="Port News">'
+    assert extract_metadata(load_html(page(head)), "https://portnews.example/a").authors == ["Paul Lee"]
+    body = '<p class="byline">By Eric Song, Port News Staff</p><p>Text.</p>'
+    m = extract_metadata(load_html(page('<meta property="og:site_name" content="Port News">', body)), "https://p.ex/a")
+    assert m.authors == ["Eric Song"]
+    # no class or "By" marks the byline, the link to the writer's page does
+    body = ('<nav><a href="/author/all">Our writers</a></nav><div class="meta"><h4><a href="/author/marcus-de-guzman">'
+            'Marcus De Guzman</a></h4></div><p>Text.</p>')
+    m = extract_metadata(load_html(page('<meta property="og:site_name" content="Port News">', body)), "https://p.ex/a")
+    assert m.authors == ["Marcus De Guzman"] and m.sources["authors"] == "dom"
+    body = '<a href="/author/tim-lee" rel="author">Tim Lee  -  Port News Contributor</a><p>Text.</p>'
+    assert extract_metadata(load_html(page("", body)), "https://p.ex/a").authors == ["Tim Lee"]
 
 
 def test_helpers():
