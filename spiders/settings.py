@@ -78,7 +78,7 @@ class CrawlSettings:
             # links found in pages: depth set (900), then scope, then budgets
             "SPIDER_MIDDLEWARES": {"spiders.scope.ScopeMiddleware": 850, "spiders.budget.CrawlBudget": 800},
             "LOG_LEVEL": self.log_level,
-            "EXTENSIONS": {"spiders.capture.WarcCapture": 100},
+            "EXTENSIONS": {"spiders.capture.WarcCapture": 100, "spiders.progress.CrawlProgress": 110},
             "WARC_DIR": str(warc_dir),
             "WARC_PREFIX": warc_prefix(site.name, run_id),
             "WARC_MAX_BYTES": self.warc_max_bytes,
