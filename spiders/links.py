@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import zlib
 from dataclasses import dataclass, field
+from functools import lru_cache
 from urllib.parse import urldefrag, urljoin
 
 from parsel import Selector
@@ -32,26 +33,48 @@ class ParsedPage:
     url: str
     selector: Selector                        # parsed as Scrapy's response.xpath() would
     links: list[tuple[str, str, str]] = field(default_factory=list)
+    base: str = ""                            # the page's <base href>, if any
 
     @classmethod
     def parse(cls, url: str, body: bytes) -> "ParsedPage | None":
         selector = Selector(body=body, type="html", base_url=url)
         base = selector.xpath("//base/@href").get() or url
         found = []
-        for element in selector.xpath("//*[@href or @src]"):
-            tag = element.root.tag if isinstance(element.root.tag, str) else "?"
+        for element in selector.root.xpath("//*[@href or @src]"):     # lxml elements: no wrapper each
+            tag = element.tag if isinstance(element.tag, str) else "?"
             for name in ("href", "src"):
-                value = (element.root.get(name) or "").strip()
+                value = (element.get(name) or "").strip()
                 if not value or value.startswith(_SKIPPED):
                     continue
                 hop = "L" if tag in LINK_TAGS else "E"
-                found.append((safe_url_string(urljoin(base, value)), hop, f"{tag}/@{name}"))
+                found.append((absolute(base, value), hop, f"{tag}/@{name}"))
         # a link repeated in the page is listed once, as Heritrix does
-        return cls(url, selector, list(dict.fromkeys(found)))
+        return cls(url, selector, list(dict.fromkeys(found)), base)
+
+    def absolute(self, href: str) -> str:
+        """`href` of this page made absolute, as in `links`."""
+        return absolute(self.base or self.url, href.strip())
 
     def anchors(self) -> list[str]:
         """Targets of <a href>, absolute, without fragment, each once."""
         return list(dict.fromkeys(urldefrag(u)[0] for u, _, ctx in self.links if ctx == "a/@href"))
+
+
+def absolute(base: str, href: str) -> str:
+    """Join and escape a link. Cached on what the result depends on (only the href when it is
+    absolute, the base's origin when it starts with "/"): a site's navigation repeats on every
+    page, and joining and escaping hundreds of links a page was most of a crawl's parse time."""
+    if href.startswith(("http://", "https://")):
+        return _joined("", href)
+    if href.startswith("/") and not href.startswith("//"):
+        cut = base.find("/", base.find("//") + 2)
+        return _joined(base if cut < 0 else base[:cut], href)
+    return _joined(base, href)
+
+
+@lru_cache(maxsize=65536)
+def _joined(base: str, href: str) -> str:
+    return safe_url_string(urljoin(base, href))
 
 
 def is_html(response) -> bool:

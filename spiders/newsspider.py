@@ -107,8 +107,10 @@ class NewsSpider(scrapy.Spider):
         page = page_of(response)
         if page is None:
             return
-        for href in page.selector.xpath(ASSET_XPATH).getall():
-            yield response.follow(href, callback=self.parse_asset, priority=-1)
+        depth = response.meta.get("depth", 0) + 1
+        for url in dict.fromkeys(page.absolute(href) for href in page.selector.root.xpath(ASSET_XPATH)):
+            if self.links.new(url, depth):
+                yield response.follow(url, callback=self.parse_asset, priority=-1)
         if self.follow_links:
             yield from self.parse_listing(response)
 

@@ -49,6 +49,7 @@ class CrawlSettings:
             "DOWNLOAD_DELAY": polite.download_delay,
             "CONCURRENT_REQUESTS_PER_DOMAIN": polite.concurrency_per_domain,
             "CONCURRENT_REQUESTS": max(16, polite.concurrency_per_domain),
+            "CONCURRENT_ITEMS": 1,             # the spider yields requests only; 100 made 100 asyncio tasks a page
             "AUTOTHROTTLE_ENABLED": polite.autothrottle,
             "AUTOTHROTTLE_START_DELAY": max(polite.download_delay, 0.5),
             "AUTOTHROTTLE_TARGET_CONCURRENCY": polite.autothrottle_target_concurrency,
