@@ -2,7 +2,9 @@
 in record order, and only a few chunks are in flight, so memory does not grow with the run.
 
 Worker processes are spawned, not forked: the parent holds boto3 clients and threads that a
-fork would copy mid-use. Each worker gets the site, run and template once, at start."""
+fork would copy mid-use. Each worker gets the site, run and template once, at start. A spawned
+worker imports the parent's main module: a script that cleans must keep its work under
+`if __name__ == "__main__":` (the CLI, pytest, Airflow and Celery all do)."""
 from __future__ import annotations
 
 import multiprocessing
