@@ -14,7 +14,6 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable
 
-import pyarrow as pa
 import pyarrow.parquet as pq
 
 from spiders.crawl import SUMMARY_NAME, writable_folder
