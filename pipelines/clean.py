@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Iterator
 
 from spiders.siteconfig import SiteDefinition
 
@@ -30,20 +30,51 @@ class CleanResult:
     articles: list[dict] = field(default_factory=list)
 
     def skip_counts(self) -> dict[str, int]:
-        counts: dict[str, int] = {}
-        for row in self.captures:
-            reason = _reason_kind(row["skip_reason"])
-            if reason:
-                counts[reason] = counts.get(reason, 0) + 1
-        return counts
+        return skip_counts(self.captures)
+
+
+def skip_counts(captures: Iterable[dict], counts: dict[str, int] | None = None) -> dict[str, int]:
+    """Skipped captures by kind of reason, added to `counts`."""
+    counts = {} if counts is None else counts
+    for row in captures:
+        reason = _reason_kind(row["skip_reason"])
+        if reason:
+            counts[reason] = counts.get(reason, 0) + 1
+    return counts
 
 
 def clean_warcs(store, keys: Iterable[str], site: SiteDefinition, run_id: str,
                 progress: Callable[[ResponseRecord], None] | None = None,
-                template_version: int | None = None) -> CleanResult:
+                template_version: int | None = None, workers: int | None = None) -> CleanResult:
     """Clean the WARCs at `keys`; with `template_version`, use that stored site template
     instead of learning a new version from these WARCs."""
+    result = CleanResult()
+    for capture, article in clean_stream(store, keys, site, run_id, progress, template_version, workers):
+        result.captures.append(capture)
+        if article:
+            result.articles.append(article)
+    return result
+
+
+def clean_stream(store, keys: Iterable[str], site: SiteDefinition, run_id: str,
+                 progress: Callable[[ResponseRecord], None] | None = None,
+                 template_version: int | None = None, workers: int | None = None
+                 ) -> Iterator[tuple[dict, dict | None]]:
+    """(capture row, article row or None) per record, in WARC order, cleaned on `workers`
+    processes (default: every core); nothing of the run is held but a few chunks."""
+    from .cleanpool import cleaned
+
     keys = list(keys)
+    boilerplate = _boilerplate(store, keys, site, template_version)
+    records = (record for key in keys
+               for record in iter_responses(store, key, site.limits.max_response_bytes, failures=True))
+    for record, capture, article in cleaned(records, site, run_id, boilerplate, workers):
+        if progress:
+            progress(record)
+        yield capture, article
+
+
+def _boilerplate(store, keys: list[str], site: SiteDefinition, template_version: int | None) -> Boilerplate:
     templates = TemplateStore(store)
     if template_version is None:
         template = learn_template(store, keys, site, templates.load(site.name) or SiteTemplate(site.name))
@@ -52,17 +83,7 @@ def clean_warcs(store, keys: Iterable[str], site: SiteDefinition, run_id: str,
         template = templates.load(site.name, template_version)
         if template is None:
             raise ValueError(f"site {site.name} has no template version {template_version}")
-    boilerplate = Boilerplate(template.boilerplate(), template.version)
-    result = CleanResult()
-    for key in keys:
-        for record in iter_responses(store, key, site.limits.max_response_bytes, failures=True):
-            capture, article = clean_record(record, site, run_id, boilerplate)
-            result.captures.append(capture)
-            if article:
-                result.articles.append(article)
-            if progress:
-                progress(record)
-    return result
+    return Boilerplate(template.boilerplate(), template.version)
 
 
 def learn_template(store, keys: Iterable[str], site: SiteDefinition, template: SiteTemplate) -> SiteTemplate:

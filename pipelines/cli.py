@@ -12,6 +12,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
+from spiders.progress import responses_in
 from spiders.runids import run_id_arg
 from spiders.siteconfig import SiteError, load_site, load_sites
 
@@ -157,8 +158,8 @@ def _crawl_with_progress(site: str, run_id: str, settings: PipelineSettings, bas
         task = bar.add_task(f"crawling {site}", total=None)
 
         def on_line(line: str) -> None:
-            if "captured " in line:
-                bar.advance(task)
+            if (done := responses_in(line)) is not None:
+                bar.update(task, completed=done)
             elif " ERROR" in line or "Traceback" in line:
                 console.print(line, highlight=False, markup=False)
         return steps.crawl(site, run_id, settings, base_url, on_line=on_line)

@@ -15,7 +15,6 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable
 
-import pyarrow as pa
 import pyarrow.parquet as pq
 
 from spiders.crawl import SUMMARY_NAME, writable_folder
@@ -26,7 +25,8 @@ from spiders.warcfiles import OPEN_SUFFIX
 
 from . import cdxj, digestindex, keys, steptimes, tables, warcindexes
 from .archive import Archive
-from .clean import clean_warcs
+from .clean import clean_stream, skip_counts
+from .stagedparquet import StagedParquet
 from .settings import PipelineSettings
 from .steptimes import timed
 from .store import Store, StoreError, open_store, upload_verified
@@ -217,14 +217,22 @@ def clean(site_name: str, run_id: str, settings: PipelineSettings,
     if manifest is not None:              # a retry after the run was published: nothing to redo
         return {"captures": manifest["captures_added"], "articles": manifest["articles_seen"], "skipped": {}}
     warc_keys = _uploaded(store, site_name, run_id)["warc_keys"]
-    result = clean_warcs(store, warc_keys, site, run_id, progress=progress)
-    for name, schema, rows in (("captures", tables.CAPTURES, result.captures),
-                               ("articles", tables.ARTICLES, result.articles)):
-        buf = io.BytesIO()
-        pq.write_table(pa.Table.from_pylist(rows, schema=schema), buf)
-        store.put_bytes(keys.staging_key(site_name, run_id, f"{name}.parquet"), buf.getvalue())
-    return {"captures": len(result.captures), "articles": len(result.articles),
-            "skipped": result.skip_counts()}
+    counts = {"captures": 0, "articles": 0, "skipped": {}}
+    with StagedParquet(tables.CAPTURES) as captures, StagedParquet(tables.ARTICLES) as articles:
+        for capture, article in clean_stream(store, warc_keys, site, run_id, progress=progress):
+            captures.add(capture)
+            counts["captures"] += 1
+            skip_counts([capture], counts["skipped"])
+            if article:
+                articles.add(article)
+                counts["articles"] += 1
+    try:
+        for name, staged in (("captures", captures), ("articles", articles)):
+            store.put_file(staged.path, keys.staging_key(site_name, run_id, f"{name}.parquet"))
+    finally:
+        captures.path.unlink(missing_ok=True)
+        articles.path.unlink(missing_ok=True)
+    return counts
 
 
 STAGED = ("captures.parquet", "articles.parquet", "upload.json")

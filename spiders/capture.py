@@ -25,7 +25,7 @@ from . import __version__
 from . import wire
 from .dedup import DigestIndex
 from .evidence import fetch_failed
-from .outlinks import outlinks
+from .links import PAGE_META, parse_wire_response
 from .settings import MAX_FETCH_SECONDS_SETTING
 from .warcfiles import RotatingWarcWriter
 from .warcrecords import (FETCH_SECONDS_META, EarlierCapture, failure_record, metadata_record,
@@ -111,10 +111,12 @@ class WarcCapture:
             main = response_record(request, response, fetched_at)
         record_id = main.rec_headers.get_header("WARC-Record-ID")
         records = [main, request_record(request, response, fetched_at, concurrent_to=record_id)]
+        # parsed once: the spider's link discovery reads this parse from the request's meta
+        page = request.meta[PAGE_META] = parse_wire_response(response, self.max_response_bytes)
         if not earlier:
             # A revisit gets none: its links and origin are those of the capture it refers
             # to, and at ~400 bytes a record it would be a third of an unchanged crawl's size.
-            records.append(metadata_record(request, response, fetched_at, record_id, outlinks(response, self.max_response_bytes)))
+            records.append(metadata_record(request, response, fetched_at, record_id, page.links if page else []))
         self.writer.write(*records)
         if not earlier and self._dedupable(response):
             self.index.remember(EarlierCapture(response.url, digest,
@@ -131,7 +133,7 @@ class WarcCapture:
         return response.status == 200 and truncation(response) is None
 
     def _count(self, response, kind: str) -> None:
-        logger.info("captured %d %s%s", response.status, response.url, " (revisit)" if kind == "revisit" else "")
+        logger.debug("captured %d %s%s", response.status, response.url, " (revisit)" if kind == "revisit" else "")
         self.stats.inc_value("warc/records", 2 if kind == "revisit" else 3)
         self.stats.inc_value(f"warc/{kind}_records")
         self.stats.inc_value("warc/response_bytes", len(response.body))

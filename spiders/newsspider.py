@@ -15,12 +15,12 @@ been revised) are fetched too.
 from __future__ import annotations
 
 from datetime import timedelta
-from urllib.parse import urldefrag
 
 import scrapy
 from lxml import etree
 from scrapy.utils.sitemap import Sitemap
 
+from .links import LinkFilter, page_of
 from .siteconfig import SiteDefinition
 from .window import Window, date_in_url, parse_date
 
@@ -40,6 +40,7 @@ class NewsSpider(scrapy.Spider):
         self.allowed_domains = [site.host]
         # A windowed run must not wander off to articles of other days through links.
         self.follow_links = window is None or not site.window_by_dates
+        self.links = LinkFilter()
 
     async def start(self):
         for url in self.recheck:
@@ -88,10 +89,13 @@ class NewsSpider(scrapy.Spider):
                 yield from self._article_request(response, links[0].strip())
 
     def parse_listing(self, response):
-        if not hasattr(response, "xpath"):
+        page = page_of(response)
+        if page is None:
             return
-        for href in response.xpath("//a/@href").getall():
-            url = urldefrag(response.urljoin(href))[0]
+        depth = response.meta.get("depth", 0) + 1
+        for url in page.anchors():
+            if not self.links.new(url, depth):          # before any Request is built
+                continue
             if self.site.is_article(url):
                 if self._url_date_in_window(url):
                     yield from self._article_request(response, url)
@@ -100,10 +104,13 @@ class NewsSpider(scrapy.Spider):
 
     # -- articles and what they need for replay -------------------------------
     def parse_article(self, response):
-        if not hasattr(response, "xpath"):
+        page = page_of(response)
+        if page is None:
             return
-        for href in response.xpath(ASSET_XPATH).getall():
-            yield response.follow(href, callback=self.parse_asset, priority=-1)
+        depth = response.meta.get("depth", 0) + 1
+        for url in dict.fromkeys(page.absolute(href) for href in page.selector.root.xpath(ASSET_XPATH)):
+            if self.links.new(url, depth):
+                yield response.follow(url, callback=self.parse_asset, priority=-1)
         if self.follow_links:
             yield from self.parse_listing(response)
 

@@ -49,6 +49,7 @@ class CrawlSettings:
             "DOWNLOAD_DELAY": polite.download_delay,
             "CONCURRENT_REQUESTS_PER_DOMAIN": polite.concurrency_per_domain,
             "CONCURRENT_REQUESTS": max(16, polite.concurrency_per_domain),
+            "CONCURRENT_ITEMS": 1,             # the spider yields requests only; 100 made 100 asyncio tasks a page
             "AUTOTHROTTLE_ENABLED": polite.autothrottle,
             "AUTOTHROTTLE_START_DELAY": max(polite.download_delay, 0.5),
             "AUTOTHROTTLE_TARGET_CONCURRENCY": polite.autothrottle_target_concurrency,
@@ -78,7 +79,7 @@ class CrawlSettings:
             # links found in pages: depth set (900), then scope, then budgets
             "SPIDER_MIDDLEWARES": {"spiders.scope.ScopeMiddleware": 850, "spiders.budget.CrawlBudget": 800},
             "LOG_LEVEL": self.log_level,
-            "EXTENSIONS": {"spiders.capture.WarcCapture": 100},
+            "EXTENSIONS": {"spiders.capture.WarcCapture": 100, "spiders.progress.CrawlProgress": 110},
             "WARC_DIR": str(warc_dir),
             "WARC_PREFIX": warc_prefix(site.name, run_id),
             "WARC_MAX_BYTES": self.warc_max_bytes,

@@ -32,3 +32,14 @@ def test_clean_turns_a_crawl_into_captures_and_articles(demo_site, demo_crawl, t
     record = next(iter(ArchiveIterator(BytesIO(member))))
     assert record.rec_headers.get_header("WARC-Record-ID") == row["warc_record_id"]
     assert record.rec_headers.get_header("WARC-Target-URI") == row["url"]
+
+
+def test_a_pool_of_workers_cleans_to_the_same_rows_in_the_same_order(demo_site, demo_crawl, tmp_path):
+    _, files = demo_crawl
+    store = open_store(tmp_path / "store")
+    keys = [store.put_file(path, f"warcs/demo/{path.name}").key for path in files]
+    site = load_site("demo").with_base_url(demo_site.base_url)
+    one = clean_warcs(store, keys, site, "run-1", template_version=None, workers=1)
+    pooled = clean_warcs(store, keys, site, "run-1", template_version=1, workers=2)
+    assert len(one.articles) == len(demo_site.articles())
+    assert pooled.captures == one.captures and pooled.articles == one.articles

@@ -19,6 +19,7 @@ def test_reclean_adds_rows_for_a_new_extractor_and_keeps_the_old(demo_site, demo
     assert again.versions_added == 0
 
     monkeypatch.setattr(pipelines.clean, "EXTRACTOR_VERSION", "newsarchive-extract/next")
+    monkeypatch.setenv("NEWSARCHIVE_CLEAN_WORKERS", "1")      # the patch above is in this process only
     newer = reclean(store, site, new_run_id())
     assert newer.versions_added == len(demo_site.articles())
     rows = open_archive(store).dataset().to_table(columns=["extractor"]).column(0).to_pylist()

@@ -116,3 +116,25 @@ def test_bad_window_is_refused():
         Window.parse("soon", "2024-06-11")
     with pytest.raises(ValueError, match="empty window"):
         Window.parse("2024-06-11", "2024-06-10")
+
+
+def listing_response(meta=None) -> HtmlResponse:
+    html = pages.section_page(pages.catalog(1), BASE, "news", 1)
+    request = Request(BASE + "/news/", meta=meta or {})
+    return HtmlResponse(BASE + "/news/", body=html.encode(), encoding="utf-8", request=request)
+
+
+def test_a_link_found_again_builds_no_request_unless_found_higher_up():
+    s = spider()
+    first = urls(s.parse_listing(listing_response({"depth": 3})))
+    assert first and urls(s.parse_listing(listing_response({"depth": 3}))) == []
+    assert urls(s.parse_listing(listing_response({"depth": 1}))) == first   # the depth budget may now allow them
+
+
+def test_link_discovery_reads_the_captures_parse_of_the_page():
+    from spiders.links import PAGE_META, ParsedPage
+
+    elsewhere = b'<html><body><a href="/news/2024/06/01/only-in-the-capture/">x</a></body></html>'
+    page = ParsedPage.parse(BASE + "/news/", elsewhere)
+    found = urls(spider().parse_listing(listing_response({PAGE_META: page})))
+    assert found == [BASE + "/news/2024/06/01/only-in-the-capture/"]
