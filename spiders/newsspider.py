@@ -19,13 +19,10 @@ from urllib.parse import urldefrag
 
 import scrapy
 from lxml import etree
-from scrapy.utils.sitemap import Sitemap
 
+from . import requisites, sitemaps
 from .siteconfig import SiteDefinition
 from .window import Window, date_in_url, parse_date
-
-ASSET_XPATH = ("//link[@rel='stylesheet']/@href | //img/@src | //script/@src "
-               "| //link[contains(@rel, 'icon')]/@href")
 
 
 class NewsSpider(scrapy.Spider):
@@ -46,6 +43,8 @@ class NewsSpider(scrapy.Spider):
             yield scrapy.Request(url, callback=self.parse_article, priority=2)
         dated = self.window is not None and self.site.window_by_dates
         if self.window is None or dated:
+            if self.site.discovery.sitemaps_from_robots:
+                yield scrapy.Request(self.site.absolute("/robots.txt"), callback=self.parse_robots)
             for url in self.site.sitemaps:
                 yield scrapy.Request(self.site.absolute(url), callback=self.parse_sitemap)
             for url in self.site.feeds:
@@ -55,22 +54,25 @@ class NewsSpider(scrapy.Spider):
                 yield scrapy.Request(self.site.absolute(url), callback=self.parse_listing)
 
     # -- discovery -----------------------------------------------------------
+    def parse_robots(self, response):
+        if response.status == 200 and hasattr(response, "text"):
+            for url in sitemaps.robots_sitemaps(response.text):
+                yield response.follow(url, callback=self.parse_sitemap)
+
     def parse_sitemap(self, response):
         try:
-            sitemap = Sitemap(response.body)
-        except (etree.XMLSyntaxError, ValueError):
-            self.logger.warning("not a sitemap: %s", response.url)
+            kind, entries = sitemaps.parse_sitemap(response.body, self.site.limits.max_response_bytes)
+        except sitemaps.NotASitemap as exc:
+            self.logger.warning("not a sitemap: %s (%s)", response.url, exc)
             return
-        for entry in sitemap:
-            url = entry.get("loc", "")
-            lastmod = entry.get("lastmod")
-            if sitemap.type == "sitemapindex":
-                if self._prune_index_entry(lastmod):
+        for entry in entries:
+            if kind == "sitemapindex":
+                if self._prune_index_entry(entry.lastmod):
                     self.crawler.stats.inc_value("window/sitemaps_pruned")
                     continue
-                yield response.follow(url, callback=self.parse_sitemap)
-            elif self._dated_in_window(lastmod):
-                yield from self._article_request(response, url)
+                yield response.follow(entry.loc, callback=self.parse_sitemap)
+            elif self._dated_in_window(entry.date):
+                yield from self._article_request(response, entry.loc, {sitemaps.DISCOVERY_META: entry})
 
     def parse_feed(self, response):
         try:
@@ -102,17 +104,26 @@ class NewsSpider(scrapy.Spider):
     def parse_article(self, response):
         if not hasattr(response, "xpath"):
             return
-        for href in response.xpath(ASSET_XPATH).getall():
-            yield response.follow(href, callback=self.parse_asset, priority=-1)
+        yield from self.requisite_requests(requisites.html_requisites(response.selector, response.url))
         if self.follow_links:
             yield from self.parse_listing(response)
 
     def parse_asset(self, response):
-        return None
+        if requisites.is_css(response) and hasattr(response, "text"):
+            hops = response.meta.get(requisites.REQUISITE_META, 1)
+            yield from self.requisite_requests(requisites.css_requisites(response.text, response.url), hops + 1)
 
-    def _article_request(self, response, url):
+    def requisite_requests(self, urls, hops: int = 1):
+        """Requests for what a page (hops 1) or its stylesheets (2, 3: @import) load."""
+        if hops > requisites.MAX_HOPS:
+            return
+        for url in urls:
+            yield scrapy.Request(url, callback=self.parse_asset, priority=-1,
+                                 meta={requisites.REQUISITE_META: hops})
+
+    def _article_request(self, response, url, meta=None):
         if url and self.site.is_article(url):
-            yield response.follow(url, callback=self.parse_article, priority=1)
+            yield response.follow(url, callback=self.parse_article, priority=1, meta=meta)
 
     # -- the window ------------------------------------------------------------
     def _prune_index_entry(self, lastmod: str | None) -> bool:

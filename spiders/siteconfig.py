@@ -61,6 +61,28 @@ class Scope(BaseModel):
         return [h.lower() for h in hosts]
 
 
+class Requisites(BaseModel):
+    """Page requisites (stylesheets, scripts, images, fonts) of articles, fetched from any
+    host unless `enabled` is false; `skip_hosts` (ads, trackers) are never fetched, a name
+    covering its subdomains. Links to other hosts are still not followed (see Scope)."""
+
+    model_config = ConfigDict(extra="forbid")
+    enabled: bool = True
+    skip_hosts: list[str] = []
+
+    @field_validator("skip_hosts")
+    @classmethod
+    def _names(cls, hosts: list[str]) -> list[str]:
+        for host in hosts:
+            if not re.fullmatch(r"[A-Za-z0-9.-]+", host):
+                raise ValueError(f"{host!r} is not a host name")
+        return [h.lower().strip(".") for h in hosts]
+
+    def skips(self, host: str) -> bool:
+        host = (host or "").lower()
+        return any(host == h or host.endswith("." + h) for h in self.skip_hosts)
+
+
 class Schedule(BaseModel):
     """When runs happen and which stretch of time each one covers.
 
@@ -115,6 +137,7 @@ class Discovery(BaseModel):
     model_config = ConfigDict(extra="forbid")
     by_window: Literal["dates", "sections"] = "dates"
     url_date_pattern: str | None = None
+    sitemaps_from_robots: bool = False      # also read the sitemaps robots.txt announces
 
     @field_validator("url_date_pattern")
     @classmethod
@@ -172,6 +195,7 @@ class SiteDefinition(BaseModel):
     politeness: Politeness = Politeness()
     limits: Limits = Limits()
     scope: Scope = Scope()
+    requisites: Requisites = Requisites()
     schedule: Schedule = Schedule()
     discovery: Discovery = Discovery()
     extraction: Extraction = Extraction()
@@ -224,7 +248,8 @@ class SiteDefinition(BaseModel):
     @property
     def window_by_dates(self) -> bool:
         """Whether a windowed run selects articles by sitemap/feed dates (else by section pages)."""
-        return self.discovery.by_window == "dates" and bool(self.sitemaps or self.feeds)
+        dated = self.sitemaps or self.feeds or self.discovery.sitemaps_from_robots
+        return self.discovery.by_window == "dates" and bool(dated)
 
     @property
     def dag_id(self) -> str:

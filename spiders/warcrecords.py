@@ -21,6 +21,7 @@ from warcio.recordbuilder import RecordBuilder
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.timeutils import datetime_to_iso_date
 
+from .sitemaps import DISCOVERY_META
 from .wire import CONN_HEADERS_META, REASON_PHRASE_META
 
 _builder = RecordBuilder(warc_version="1.1")
@@ -163,12 +164,21 @@ def metadata_record(request, response, fetched_at: datetime, concurrent_to: str,
     if via := request.headers.get("Referer"):
         fields.append(("via", _text(via)))
     fields.append(("fetchTimeMs", str(round(fetch_seconds(request) * 1000))))
+    fields += sitemap_fields(request.meta.get(DISCOVERY_META))
     fields += [("outlink", f"{url} {hop} {context}") for url, hop, context in outlinks]
     block = "".join(f"{name}: {value}\r\n" for name, value in fields).encode("utf-8")
     return _builder.create_warc_record(
         response.url, "metadata", payload=BytesIO(block), length=len(block),
         warc_content_type="application/warc-fields",
         warc_headers_dict={"WARC-Date": warc_date(fetched_at), "WARC-Concurrent-To": concurrent_to})
+
+
+def sitemap_fields(entry) -> list[tuple[str, str]]:
+    """What the sitemap said of an article it listed (a Google News title and date)."""
+    if entry is None:
+        return []
+    named = (("sitemapTitle", entry.title), ("sitemapPublished", entry.published), ("sitemapLastmod", entry.lastmod))
+    return [(name, " ".join(value.split())) for name, value in named if value]
 
 
 def failure_record(request, fetched_at: datetime, reason: str):
