@@ -3,7 +3,8 @@ record id of its latest full capture. Crawls read it to write revisit records
 instead of unchanged payloads; uploads bring it up to date. Kept in the store
 (not on the crawling machine) so deduplication works across runs and machines.
 
-    indexes/{site}/digests.parquet   url, payload_digest, warc_date, record_id, warc_key
+    indexes/{site}/digests.parquet   url, payload_digest, warc_date, record_id, warc_key,
+                                     etag, last_modified (validators for conditional re-checks)
 """
 from __future__ import annotations
 
@@ -23,6 +24,8 @@ SCHEMA = pa.schema([
     ("warc_date", pa.string()),        # WARC-Date as written, for WARC-Refers-To-Date
     ("record_id", pa.string()),        # for WARC-Refers-To
     ("warc_key", pa.string()),
+    ("etag", pa.string()),             # the response's validators: a re-check sends them back
+    ("last_modified", pa.string()),
 ])
 
 
@@ -60,7 +63,9 @@ def full_captures(store: Store, key: str) -> Iterable[dict]:
             yield {"url": headers.get_header("WARC-Target-URI"),
                    "payload_digest": headers.get_header("WARC-Payload-Digest"),
                    "warc_date": headers.get_header("WARC-Date"),
-                   "record_id": headers.get_header("WARC-Record-ID"), "warc_key": key}
+                   "record_id": headers.get_header("WARC-Record-ID"), "warc_key": key,
+                   "etag": record.http_headers.get_header("ETag"),
+                   "last_modified": record.http_headers.get_header("Last-Modified")}
 
 
 def update(store: Store, site: str, warc_keys: Iterable[str]) -> int:

@@ -12,21 +12,36 @@ import pyarrow.parquet as pq
 
 from .warcrecords import EarlierCapture
 
-# Columns of the index file (written by pipelines/digestindex.py).
+# Columns of the index file (written by pipelines/digestindex.py); validators may be absent
+# from an index written before they were kept.
 COLUMNS = ("url", "payload_digest", "warc_date", "record_id")
+VALIDATORS = ("etag", "last_modified")
 
 
 class DigestIndex:
-    def __init__(self, entries: dict[str, EarlierCapture] | None = None):
+    def __init__(self, entries: dict[str, EarlierCapture] | None = None,
+                 validators: dict[str, tuple[str | None, str | None]] | None = None):
         self._latest = dict(entries or {})
+        self._validators = dict(validators or {})
 
     @classmethod
     def load(cls, path: str | Path | None) -> "DigestIndex":
         """An empty index when there is no file yet (a site's first crawl)."""
         if not path or not Path(path).is_file():
             return cls()
-        rows = pq.read_table(path, columns=list(COLUMNS)).to_pylist()
-        return cls({row["url"]: EarlierCapture(**row) for row in rows})
+        names = set(pq.read_schema(path).names)
+        wanted = list(COLUMNS) + [c for c in VALIDATORS if c in names]
+        rows = pq.read_table(path, columns=wanted).to_pylist()
+        validators = {row["url"]: (row.get("etag"), row.get("last_modified")) for row in rows
+                      if row.get("etag") or row.get("last_modified")}
+        return cls({row["url"]: EarlierCapture(**{c: row[c] for c in COLUMNS}) for row in rows}, validators)
+
+    def latest(self, url: str) -> EarlierCapture | None:
+        return self._latest.get(url)
+
+    def validators(self, url: str) -> tuple[str | None, str | None]:
+        """(ETag, Last-Modified) of the URL's latest full capture, as the server sent them."""
+        return self._validators.get(url, (None, None))
 
     def __len__(self) -> int:
         return len(self._latest)

@@ -21,6 +21,7 @@ import scrapy
 from lxml import etree
 
 from . import requisites, sitemaps
+from .conditional import CONDITIONAL_META
 from .siteconfig import SiteDefinition
 from .window import Window, date_in_url, parse_date
 
@@ -40,7 +41,7 @@ class NewsSpider(scrapy.Spider):
 
     async def start(self):
         for url in self.recheck:
-            yield scrapy.Request(url, callback=self.parse_article, priority=2)
+            yield scrapy.Request(url, callback=self.parse_article, priority=2, meta={CONDITIONAL_META: True})
         dated = self.window is not None and self.site.window_by_dates
         if self.window is None or dated:
             if self.site.discovery.sitemaps_from_robots:
@@ -123,7 +124,7 @@ class NewsSpider(scrapy.Spider):
 
     def _article_request(self, response, url, meta=None):
         if url and self.site.is_article(url):
-            yield response.follow(url, callback=self.parse_article, priority=1, meta=meta)
+            yield response.follow(url, callback=self.parse_article, priority=1, meta={CONDITIONAL_META: True, **(meta or {})})
 
     # -- the window ------------------------------------------------------------
     def _prune_index_entry(self, lastmod: str | None) -> bool:

@@ -30,6 +30,7 @@ _builder = RecordBuilder(warc_version="1.1")
 # "time_limit" is set by the capture when it stopped a download that ran out of time.
 TRUNCATION_FLAGS = {"time_limit": "time", "dataloss": "disconnect", "download_stopped": "length"}
 FETCH_SECONDS_META = "warc_fetch_seconds"      # request sent to last byte, set by the capture
+NOT_MODIFIED_PROFILE = "http://netpreserve.org/warc/1.1/revisit/server-not-modified"
 FAILURE_FIELD = "failure"                      # the field that marks a failure metadata record
 
 
@@ -129,6 +130,18 @@ def revisit_record(request, response, fetched_at: datetime, earlier: EarlierCapt
     return _builder.create_revisit_record(
         response.url, earlier.payload_digest, earlier.url, earlier.warc_date,
         http_headers=_response_http_headers(request, response), warc_headers_dict=warc_headers)
+
+
+def not_modified_record(request, response, fetched_at: datetime, earlier: EarlierCapture):
+    """Server-not-modified revisit for a 304 to a conditional re-check: the 304's headers as
+    received; the payload is the earlier capture's (its digest is kept so replay finds it)."""
+    warc_headers = _response_warc_headers(response, fetched_at)
+    warc_headers.update({"WARC-Profile": NOT_MODIFIED_PROFILE, "WARC-Refers-To-Target-URI": earlier.url,
+                         "WARC-Refers-To-Date": earlier.warc_date, "WARC-Payload-Digest": earlier.payload_digest})
+    if earlier.record_id:
+        warc_headers["WARC-Refers-To"] = earlier.record_id
+    return _builder.create_warc_record(response.url, "revisit", http_headers=_response_http_headers(request, response),
+                                       warc_headers_dict=warc_headers)
 
 
 def request_record(request, response, fetched_at: datetime, concurrent_to: str):

@@ -7,7 +7,7 @@ import re
 import threading
 from dataclasses import dataclass, field
 from datetime import timezone
-from email.utils import format_datetime
+from email.utils import format_datetime, parsedate_to_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
 
@@ -137,6 +137,17 @@ def other_origin(role: str, path: str) -> Response:
     return Response(200, *found)
 
 
+def not_modified(request_headers, etag: str, last_modified: str | None) -> bool:
+    """RFC 9110 13.2.2: If-None-Match decides when sent; else If-Modified-Since."""
+    if (tags := request_headers.get("If-None-Match")) is not None:
+        return tags.strip() == "*" or etag in [t.strip().removeprefix("W/") for t in tags.split(",")]
+    since, last = request_headers.get("If-Modified-Since"), last_modified
+    try:
+        return bool(since and last) and parsedate_to_datetime(last) <= parsedate_to_datetime(since)
+    except (TypeError, ValueError):
+        return False
+
+
 def wants_gzip(accept_encoding: str) -> bool:
     for item in accept_encoding.lower().split(","):
         name, _, params = item.strip().partition(";")
@@ -183,7 +194,15 @@ class _Handler(BaseHTTPRequestHandler):
             if wants_gzip(self.headers.get("Accept-Encoding", "")):
                 body = gzip.compress(body, compresslevel=6, mtime=0)  # mtime=0: same bytes every time
                 headers.append(("Content-Encoding", "gzip"))
-        headers.append(("ETag", '"%s"' % hashlib.sha1(body).hexdigest()[:20]))
+        etag = '"%s"' % hashlib.sha1(body).hexdigest()[:20]
+        headers.append(("ETag", etag))
+        if response.status == 200 and not_modified(self.headers, etag, dict(headers).get("Last-Modified")):
+            self.send_response(304)
+            for name, value in headers:
+                if name in ("ETag", "Last-Modified", "Vary"):
+                    self.send_header(name, value)
+            self.end_headers()
+            return
         self.send_response(response.status)
         self.send_header("Content-Type", response.content_type)
         self.send_header("Content-Length", str(len(body)))
