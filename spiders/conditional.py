@@ -7,6 +7,8 @@ from __future__ import annotations
 from .dedup import DigestIndex
 
 CONDITIONAL_META = "conditional"     # request meta: send the latest capture's validators
+# and let a 304 reach the callback, which then asks for the requisites of the latest capture
+CONDITIONAL = {CONDITIONAL_META: True, "handle_httpstatus_list": [304]}
 
 
 class ConditionalRequests:
@@ -17,7 +19,7 @@ class ConditionalRequests:
 
     @classmethod
     def from_crawler(cls, crawler):
-        return cls(crawler, DigestIndex.load(crawler.settings.get("WARC_DEDUP_INDEX")))
+        return cls(crawler, DigestIndex.shared(crawler.settings.get("WARC_DEDUP_INDEX") or None))
 
     def process_request(self, request, spider=None):
         if not request.meta.get(CONDITIONAL_META) or self.index.latest(request.url) is None:

@@ -21,7 +21,8 @@ import scrapy
 from lxml import etree
 
 from . import requisites, sitemaps
-from .conditional import CONDITIONAL_META
+from .conditional import CONDITIONAL
+from .dedup import DigestIndex
 from .siteconfig import SiteDefinition
 from .window import Window, date_in_url, parse_date
 
@@ -41,7 +42,7 @@ class NewsSpider(scrapy.Spider):
 
     async def start(self):
         for url in self.recheck:
-            yield scrapy.Request(url, callback=self.parse_article, priority=2, meta={CONDITIONAL_META: True})
+            yield scrapy.Request(url, callback=self.parse_article, priority=2, meta=dict(CONDITIONAL))
         dated = self.window is not None and self.site.window_by_dates
         if self.window is None or dated:
             if self.site.discovery.sitemaps_from_robots:
@@ -103,6 +104,10 @@ class NewsSpider(scrapy.Spider):
 
     # -- articles and what they need for replay -------------------------------
     def parse_article(self, response):
+        if response.status == 304:      # unchanged since the latest capture: its requisites, again
+            earlier = DigestIndex.shared(self.settings.get("WARC_DEDUP_INDEX") or None)
+            yield from self.requisite_requests(earlier.requisites(response.url))
+            return
         if not hasattr(response, "xpath"):
             return
         yield from self.requisite_requests(requisites.html_requisites(response.selector, response.url))
@@ -124,7 +129,7 @@ class NewsSpider(scrapy.Spider):
 
     def _article_request(self, response, url, meta=None):
         if url and self.site.is_article(url):
-            yield response.follow(url, callback=self.parse_article, priority=1, meta={CONDITIONAL_META: True, **(meta or {})})
+            yield response.follow(url, callback=self.parse_article, priority=1, meta={**CONDITIONAL, **(meta or {})})
 
     # -- the window ------------------------------------------------------------
     def _prune_index_entry(self, lastmod: str | None) -> bool:
