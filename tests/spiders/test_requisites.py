@@ -143,3 +143,18 @@ def test_demo_crawl_takes_cdn_requisites_and_discovers_through_robots(demo_site,
     assert via[base + "/sitemap_index.xml.gz"] == f"via: {base}/robots.txt"           # its Sitemap: line
     titled = [b for r, b in records if r.rec_type == "metadata" and b"sitemapPublished: " in b]
     assert titled and all(b"sitemapTitle: " in b for b in titled)
+
+
+def test_site_files_name_requisite_and_sitemap_settings(tmp_path):
+    import pytest
+
+    from spiders.siteconfig import SiteError, load_site_file
+    kyiv = load_site("kyivindependent")
+    assert not kyiv.enabled and kyiv.discovery.sitemaps_from_robots and kyiv.window_by_dates
+    assert kyiv.requisites.enabled and kyiv.requisites.skips("www.googletagmanager.com")
+    assert not kyiv.requisites.skips("cdn.jsdelivr.net")
+    bad = tmp_path / "bad.toml"
+    bad.write_text('name = "bad"\nbase_url = "https://x.example/"\narticle_patterns = ["^/a/"]\n'
+                   '[requisites]\nskip_hosts = ["ads.example/x"]\n')
+    with pytest.raises(SiteError, match="requisites.skip_hosts"):
+        load_site_file(bad)
