@@ -43,6 +43,13 @@ class Limits(BaseModel):
     max_retry_after_seconds: float = Field(30, ge=0)  # a longer Retry-After is cut to this
 
 
+def _checked_hosts(hosts: list[str], pattern: str, what: str) -> list[str]:
+    for host in hosts:
+        if not re.fullmatch(pattern, host):
+            raise ValueError(f"{host!r} is not {what}")
+    return [h.lower() for h in hosts]
+
+
 class Scope(BaseModel):
     """Where the crawl may go: the base URL's host and port, plus `hosts` (an asset CDN:
     `cdn.example.com` or `cdn.example.com:8443`); private, loopback and link-local
@@ -55,10 +62,7 @@ class Scope(BaseModel):
     @field_validator("hosts")
     @classmethod
     def _host_port(cls, hosts: list[str]) -> list[str]:
-        for host in hosts:
-            if not re.fullmatch(r"[A-Za-z0-9.-]+(:\d{1,5})?|\[[0-9a-fA-F:.]+\](:\d{1,5})?", host):
-                raise ValueError(f"{host!r} is not a host or host:port")
-        return [h.lower() for h in hosts]
+        return _checked_hosts(hosts, r"[A-Za-z0-9.-]+(:\d{1,5})?|\[[0-9a-fA-F:.]+\](:\d{1,5})?", "a host or host:port")
 
 
 class Requisites(BaseModel):
@@ -73,10 +77,7 @@ class Requisites(BaseModel):
     @field_validator("skip_hosts")
     @classmethod
     def _names(cls, hosts: list[str]) -> list[str]:
-        for host in hosts:
-            if not re.fullmatch(r"[A-Za-z0-9.-]+", host):
-                raise ValueError(f"{host!r} is not a host name")
-        return [h.lower().strip(".") for h in hosts]
+        return [h.strip(".") for h in _checked_hosts(hosts, r"[A-Za-z0-9.-]+", "a host name")]
 
     def skips(self, host: str) -> bool:
         host = (host or "").lower()
