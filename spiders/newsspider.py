@@ -15,7 +15,7 @@ been revised) are fetched too.
 from __future__ import annotations
 
 from datetime import timedelta
-from urllib.parse import urldefrag
+from urllib.parse import urldefrag, urlsplit
 
 import scrapy
 from lxml import etree
@@ -45,7 +45,8 @@ class NewsSpider(scrapy.Spider):
             yield scrapy.Request(url, callback=self.parse_article, priority=2, meta=dict(CONDITIONAL))
         dated = self.window is not None and self.site.window_by_dates
         if self.window is None or dated:
-            if self.site.discovery.sitemaps_from_robots:
+            if self.site.discovery.sitemaps_from_robots and not self.site.politeness.obey_robots:
+                # obeyed, robots.txt is fetched anyway and handed over (robots_fetched)
                 yield scrapy.Request(self.site.absolute("/robots.txt"), callback=self.parse_robots)
             for url in self.site.sitemaps:
                 yield scrapy.Request(self.site.absolute(url), callback=self.parse_sitemap)
@@ -56,10 +57,16 @@ class NewsSpider(scrapy.Spider):
                 yield scrapy.Request(self.site.absolute(url), callback=self.parse_listing)
 
     # -- discovery -----------------------------------------------------------
+    def robots_fetched(self, response):
+        """Called by the robots.txt middleware with each robots.txt it fetched."""
+        if self.site.discovery.sitemaps_from_robots and urlsplit(response.url).netloc == urlsplit(self.site.base_url).netloc:
+            return list(self.parse_robots(response))
+        return []
+
     def parse_robots(self, response):
         if response.status == 200 and hasattr(response, "text"):
-            for url in sitemaps.robots_sitemaps(response.text):
-                yield response.follow(url, callback=self.parse_sitemap)
+            for url in sitemaps.robots_sitemaps(response.text):     # Referer set here: may bypass middlewares
+                yield response.follow(url, callback=self.parse_sitemap, headers={"Referer": response.url})
 
     def parse_sitemap(self, response):
         try:
