@@ -29,7 +29,13 @@ def index_lines(store: Store, warc_key: str) -> list[str]:
     indexer = CDXJIndexer(output=None, inputs=[], filename=warc_key)
     with store.open(warc_key) as stream:
         indexer.process_one(stream, out, warc_key)
-    return sorted(line for line in out.getvalue().splitlines() if line)
+    return sorted(line for line in out.getvalue().splitlines() if line and not is_not_modified(line))
+
+
+def is_not_modified(line: str) -> bool:
+    """A server-not-modified revisit (304) adds nothing to replay, and pywb would pass its 304
+    to the browser: replay uses the capture it refers to instead."""
+    return '"status": "304"' in line and '"mime": "warc/revisit"' in line
 
 
 def index_warcs(store: Store, site: str, warc_keys: Iterable[str]) -> int:

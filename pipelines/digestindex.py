@@ -3,7 +3,9 @@ record id of its latest full capture. Crawls read it to write revisit records
 instead of unchanged payloads; uploads bring it up to date. Kept in the store
 (not on the crawling machine) so deduplication works across runs and machines.
 
-    indexes/{site}/digests.parquet   url, payload_digest, warc_date, record_id, warc_key
+    indexes/{site}/digests.parquet   url, payload_digest, warc_date, record_id, warc_key,
+                                     etag, last_modified (validators for conditional re-checks),
+                                     requisites (what an HTML page embeds)
 """
 from __future__ import annotations
 
@@ -23,7 +25,11 @@ SCHEMA = pa.schema([
     ("warc_date", pa.string()),        # WARC-Date as written, for WARC-Refers-To-Date
     ("record_id", pa.string()),        # for WARC-Refers-To
     ("warc_key", pa.string()),
+    ("etag", pa.string()),             # the response's validators: a re-check sends them back
+    ("last_modified", pa.string()),
+    ("requisites", pa.list_(pa.string())),   # of an HTML page: fetched again when it answers 304
 ])
+REQUISITE_SCAN_BYTES = 8 * 1024 * 1024        # pages past this are not read for requisites
 
 
 def index_key(site: str) -> str:
@@ -60,7 +66,26 @@ def full_captures(store: Store, key: str) -> Iterable[dict]:
             yield {"url": headers.get_header("WARC-Target-URI"),
                    "payload_digest": headers.get_header("WARC-Payload-Digest"),
                    "warc_date": headers.get_header("WARC-Date"),
-                   "record_id": headers.get_header("WARC-Record-ID"), "warc_key": key}
+                   "record_id": headers.get_header("WARC-Record-ID"), "warc_key": key,
+                   "etag": record.http_headers.get_header("ETag"),
+                   "last_modified": record.http_headers.get_header("Last-Modified"),
+                   "requisites": _requisites(record)}
+
+
+def _requisites(record) -> list[str] | None:
+    """What an HTML page embeds, so that a re-check answered 304 still fetches its requisites
+    (they become revisits when unchanged, as on a full fetch)."""
+    content_type = (record.http_headers.get_header("Content-Type") or "").lower()
+    if not content_type.startswith(("text/html", "application/xhtml+xml")):
+        return None
+    from parsel import Selector
+
+    from spiders.requisites import html_requisites
+    body = record.content_stream().read(REQUISITE_SCAN_BYTES + 1)
+    if not body or len(body) > REQUISITE_SCAN_BYTES:
+        return None
+    url = record.rec_headers.get_header("WARC-Target-URI")
+    return html_requisites(Selector(body=body, type="html", base_url=url), url)
 
 
 def update(store: Store, site: str, warc_keys: Iterable[str]) -> int:

@@ -58,10 +58,10 @@ def status_classes(statuses: dict) -> dict[str, int]:
 
 
 def extraction_signals(archive: Archive, site: SiteDefinition, captures: list[dict]) -> dict:
-    """Article pages, the share of those answered 200 that gave no article, and the median
+    """Article pages, the share of those answered 200 (or 304) that gave no article, and the median
     words of the article versions the run saw (a layout change moves both)."""
     pages = [c for c in captures if site.is_article(c["url"])]
-    ok_pages = [c for c in pages if c["status"] == 200]
+    ok_pages = [c for c in pages if c["status"] in (200, 304)]     # a 304 re-confirms its earlier capture
     seen = {(c["article_id"], c["content_hash"]) for c in pages if c["article_id"]}
     words = _word_counts(archive, site.name, seen)
     return {

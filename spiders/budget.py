@@ -13,6 +13,8 @@ from urllib.parse import parse_qsl, urlsplit
 
 from scrapy import Request
 
+from .requisites import REQUISITE_META
+
 _VARIABLE = re.compile(r"\d+|[A-Za-z0-9_-]{24,}")
 
 
@@ -47,6 +49,8 @@ class CrawlBudget:
                 yield item
 
     def allowed(self, request: Request) -> bool:
+        if request.meta.get(REQUISITE_META):
+            return True             # one hop from a page that was in budget; the run's dedup bounds them
         if request.meta.get("depth", 0) > self.max_depth:
             self.stats.inc_value("budget/too_deep")
             return False

@@ -29,7 +29,8 @@ from .links import PAGE_META, parse_wire_response
 from .settings import MAX_FETCH_SECONDS_SETTING
 from .warcfiles import RotatingWarcWriter
 from .warcrecords import (FETCH_SECONDS_META, EarlierCapture, failure_record, metadata_record,
-                          payload_digest, request_record, response_record, revisit_record, truncation)
+                          not_modified_record, payload_digest, request_record, response_record, revisit_record,
+                          truncation)
 
 logger = logging.getLogger(__name__)
 
@@ -104,8 +105,10 @@ class WarcCapture:
         if request.meta.get(_OUT_OF_TIME_META):
             response.flags.append("time_limit")
         digest = payload_digest(response.body)
-        earlier = self._earlier(response, digest)
-        if earlier:
+        earlier = self._earlier(response, digest) or self._not_modified(request, response)
+        if earlier and response.status == 304:
+            main = not_modified_record(request, response, fetched_at, earlier)
+        elif earlier:
             main = revisit_record(request, response, fetched_at, earlier)
         else:
             main = response_record(request, response, fetched_at)
@@ -125,6 +128,11 @@ class WarcCapture:
 
     def _earlier(self, response, digest: str) -> EarlierCapture | None:
         return self.index.unchanged(response.url, digest) if self._dedupable(response) else None
+
+    def _not_modified(self, request, response) -> EarlierCapture | None:
+        """The capture a 304 to our own conditional request says is still current."""
+        conditional = b"If-None-Match" in request.headers or b"If-Modified-Since" in request.headers
+        return self.index.latest(response.url) if response.status == 304 and conditional else None
 
     @staticmethod
     def _dedupable(response) -> bool:

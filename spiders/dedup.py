@@ -6,27 +6,57 @@ extension asks it whether a response's payload is unchanged, and tells it about
 every full response it writes so a URL fetched twice in one run dedups too."""
 from __future__ import annotations
 
+from functools import lru_cache
 from pathlib import Path
 
 import pyarrow.parquet as pq
 
 from .warcrecords import EarlierCapture
 
-# Columns of the index file (written by pipelines/digestindex.py).
+# Columns of the index file (written by pipelines/digestindex.py); validators may be absent
+# from an index written before they were kept.
 COLUMNS = ("url", "payload_digest", "warc_date", "record_id")
+VALIDATORS = ("etag", "last_modified", "requisites")
 
 
 class DigestIndex:
-    def __init__(self, entries: dict[str, EarlierCapture] | None = None):
+    def __init__(self, entries: dict[str, EarlierCapture] | None = None,
+                 validators: dict[str, tuple[str | None, str | None]] | None = None,
+                 requisites: dict[str, list[str]] | None = None):
         self._latest = dict(entries or {})
+        self._validators = dict(validators or {})
+        self._requisites = dict(requisites or {})
 
     @classmethod
     def load(cls, path: str | Path | None) -> "DigestIndex":
         """An empty index when there is no file yet (a site's first crawl)."""
         if not path or not Path(path).is_file():
             return cls()
-        rows = pq.read_table(path, columns=list(COLUMNS)).to_pylist()
-        return cls({row["url"]: EarlierCapture(**row) for row in rows})
+        names = set(pq.read_schema(path).names)
+        wanted = list(COLUMNS) + [c for c in VALIDATORS if c in names]
+        rows = pq.read_table(path, columns=wanted).to_pylist()
+        validators = {row["url"]: (row.get("etag"), row.get("last_modified")) for row in rows
+                      if row.get("etag") or row.get("last_modified")}
+        requisites = {row["url"]: row["requisites"] for row in rows if row.get("requisites")}
+        return cls({row["url"]: EarlierCapture(**{c: row[c] for c in COLUMNS}) for row in rows}, validators,
+                   requisites)
+
+    @classmethod
+    @lru_cache(maxsize=2)
+    def shared(cls, path: str | None) -> "DigestIndex":
+        """One loaded copy per crawl process for the readers that only look things up."""
+        return cls.load(path)
+
+    def requisites(self, url: str) -> list[str]:
+        """What the URL's latest full capture embedded (HTML pages only)."""
+        return list(self._requisites.get(url, ()))
+
+    def latest(self, url: str) -> EarlierCapture | None:
+        return self._latest.get(url)
+
+    def validators(self, url: str) -> tuple[str | None, str | None]:
+        """(ETag, Last-Modified) of the URL's latest full capture, as the server sent them."""
+        return self._validators.get(url, (None, None))
 
     def __len__(self) -> int:
         return len(self._latest)

@@ -15,17 +15,17 @@ been revised) are fetched too.
 from __future__ import annotations
 
 from datetime import timedelta
+from urllib.parse import urlsplit
 
 import scrapy
 from lxml import etree
-from scrapy.utils.sitemap import Sitemap
 
+from . import requisites, sitemaps
+from .conditional import CONDITIONAL
+from .dedup import DigestIndex
 from .links import LinkFilter, page_of
 from .siteconfig import SiteDefinition
 from .window import Window, date_in_url, parse_date
-
-ASSET_XPATH = ("//link[@rel='stylesheet']/@href | //img/@src | //script/@src "
-               "| //link[contains(@rel, 'icon')]/@href")
 
 
 class NewsSpider(scrapy.Spider):
@@ -44,9 +44,12 @@ class NewsSpider(scrapy.Spider):
 
     async def start(self):
         for url in self.recheck:
-            yield scrapy.Request(url, callback=self.parse_article, priority=2)
+            yield scrapy.Request(url, callback=self.parse_article, priority=2, meta=dict(CONDITIONAL))
         dated = self.window is not None and self.site.window_by_dates
         if self.window is None or dated:
+            if self.site.discovery.sitemaps_from_robots and not self.site.politeness.obey_robots:
+                # obeyed, robots.txt is fetched anyway and handed over (robots_fetched)
+                yield scrapy.Request(self.site.absolute("/robots.txt"), callback=self.parse_robots)
             for url in self.site.sitemaps:
                 yield scrapy.Request(self.site.absolute(url), callback=self.parse_sitemap)
             for url in self.site.feeds:
@@ -56,22 +59,31 @@ class NewsSpider(scrapy.Spider):
                 yield scrapy.Request(self.site.absolute(url), callback=self.parse_listing)
 
     # -- discovery -----------------------------------------------------------
+    def robots_fetched(self, response):
+        """Called by the robots.txt middleware with each robots.txt it fetched."""
+        if self.site.discovery.sitemaps_from_robots and urlsplit(response.url).netloc == urlsplit(self.site.base_url).netloc:
+            return list(self.parse_robots(response))
+        return []
+
+    def parse_robots(self, response):
+        if response.status == 200 and hasattr(response, "text"):
+            for url in sitemaps.robots_sitemaps(response.text):     # Referer set here: may bypass middlewares
+                yield response.follow(url, callback=self.parse_sitemap, headers={"Referer": response.url})
+
     def parse_sitemap(self, response):
         try:
-            sitemap = Sitemap(response.body)
-        except (etree.XMLSyntaxError, ValueError):
-            self.logger.warning("not a sitemap: %s", response.url)
+            kind, entries = sitemaps.parse_sitemap(response.body, self.site.limits.max_response_bytes)
+        except sitemaps.NotASitemap as exc:
+            self.logger.warning("not a sitemap: %s (%s)", response.url, exc)
             return
-        for entry in sitemap:
-            url = entry.get("loc", "")
-            lastmod = entry.get("lastmod")
-            if sitemap.type == "sitemapindex":
-                if self._prune_index_entry(lastmod):
+        for entry in entries:
+            if kind == "sitemapindex":
+                if self._prune_index_entry(entry.lastmod):
                     self.crawler.stats.inc_value("window/sitemaps_pruned")
                     continue
-                yield response.follow(url, callback=self.parse_sitemap)
-            elif self._dated_in_window(lastmod):
-                yield from self._article_request(response, url)
+                yield response.follow(entry.loc, callback=self.parse_sitemap)
+            elif self._dated_in_window(entry.date):
+                yield from self._article_request(response, entry.loc, {sitemaps.DISCOVERY_META: entry})
 
     def parse_feed(self, response):
         try:
@@ -104,22 +116,33 @@ class NewsSpider(scrapy.Spider):
 
     # -- articles and what they need for replay -------------------------------
     def parse_article(self, response):
-        page = page_of(response)
+        if response.status == 304:      # unchanged since the latest capture: its requisites, again
+            earlier = DigestIndex.shared(self.settings.get("WARC_DEDUP_INDEX") or None)
+            yield from self.requisite_requests(earlier.requisites(response.url))
+            return
+        page = page_of(response)        # the capture's parse, shared with link discovery
         if page is None:
             return
-        depth = response.meta.get("depth", 0) + 1
-        for url in dict.fromkeys(page.absolute(href) for href in page.selector.root.xpath(ASSET_XPATH)):
-            if self.links.new(url, depth):
-                yield response.follow(url, callback=self.parse_asset, priority=-1)
+        yield from self.requisite_requests(requisites.html_requisites(page.selector, response.url))
         if self.follow_links:
             yield from self.parse_listing(response)
 
     def parse_asset(self, response):
-        return None
+        if requisites.is_css(response) and hasattr(response, "text"):
+            hops = response.meta.get(requisites.REQUISITE_META, 1)
+            yield from self.requisite_requests(requisites.css_requisites(response.text, response.url), hops + 1)
 
-    def _article_request(self, response, url):
+    def requisite_requests(self, urls, hops: int = 1):
+        """Requests for what a page (hops 1) or its stylesheets (2, 3: @import) load."""
+        if hops > requisites.MAX_HOPS:
+            return
+        for url in urls:
+            yield scrapy.Request(url, callback=self.parse_asset, priority=-1,
+                                 meta={requisites.REQUISITE_META: hops})
+
+    def _article_request(self, response, url, meta=None):
         if url and self.site.is_article(url):
-            yield response.follow(url, callback=self.parse_article, priority=1)
+            yield response.follow(url, callback=self.parse_article, priority=1, meta={**CONDITIONAL, **(meta or {})})
 
     # -- the window ------------------------------------------------------------
     def _prune_index_entry(self, lastmod: str | None) -> bool:

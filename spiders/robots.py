@@ -6,6 +6,8 @@ callback that returns None, so the third waiter and later ones receive None,
 read as "no robots.txt", and go out unchecked. Here every waiter gets a
 Deferred of its own, fed from the shared one without consuming its result.
 
+The spider is handed each robots.txt fetched (`robots_fetched`), for its Sitemap: lines.
+
 A robots.txt answered with a server error is read as "disallow everything",
 as RFC 9309 (section 2.3.1.4) asks of an unreachable one.
 """
@@ -36,3 +38,8 @@ class SharedRobotsTxtMiddleware(RobotsTxtMiddleware):
         if response.status >= 500:
             response = response.replace(body=DISALLOW_ALL)
         await super()._parse_robots(response, netloc, request)
+        # the spider may read more from it (its Sitemap: lines) without fetching it twice
+        read_more = getattr(self.crawler.spider, "robots_fetched", None)
+        if read_more is not None and response.status == 200:
+            for follow in read_more(response) or ():
+                self.crawler.engine.crawl(follow)

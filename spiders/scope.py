@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 from scrapy import Request
 from scrapy.exceptions import IgnoreRequest
 
+from .requisites import REQUISITE_META
 from .siteconfig import SiteDefinition
 
 DEFAULT_PORTS = {"http": 80, "https": 443}
@@ -19,6 +20,22 @@ BLOCKED_LIST_MAX = 200          # URLs listed in the run summary; all are counte
 
 class OutOfScope(IgnoreRequest):
     """The request was refused before it was sent; str() says why."""
+
+
+def _basic_refusal(url: str) -> str | None:
+    """Why no crawl may fetch `url` (scheme, credentials, a broken URL), or None."""
+    try:
+        parts = urlsplit(url)
+        parts.port
+    except ValueError:
+        return "malformed URL"
+    if parts.scheme not in DEFAULT_PORTS:
+        return f"scheme {parts.scheme or '(none)'} is not http(s)"
+    if parts.username or parts.password:
+        return "URL carries credentials"
+    if not parts.hostname:
+        return "URL has no host"
+    return None
 
 
 class SiteScope:
@@ -35,18 +52,39 @@ class SiteScope:
 
     def refusal(self, url: str) -> str | None:
         """Why `url` is out of scope, or None when it may be fetched."""
-        try:
-            parts = urlsplit(url)
-            port = parts.port or DEFAULT_PORTS.get(parts.scheme)
-        except ValueError:
-            return "malformed URL"
-        if parts.scheme not in DEFAULT_PORTS:
-            return f"scheme {parts.scheme or '(none)'} is not http(s)"
-        if parts.username or parts.password:
-            return "URL carries credentials"
+        reason = _basic_refusal(url)
+        if reason:
+            return reason
+        parts = urlsplit(url)
+        port = parts.port or DEFAULT_PORTS.get(parts.scheme)
         if (parts.hostname, port) not in self.allowed:
             return f"host {parts.hostname}:{port} is not one of the site's hosts"
         return None
+
+
+class RequisiteScope:
+    """Requisites of a page (requests marked REQUISITE_META) may come from any http(s)
+    host but the site's skipped ones; robots.txt of a host a requisite was admitted from
+    may be fetched too, so that the host's rules are read, not presumed."""
+
+    def __init__(self, site: SiteDefinition):
+        self.settings = site.requisites
+        self.hosts: set[str] = set()
+
+    def refusal(self, request) -> str | None:
+        parts = urlsplit(request.url)
+        if request.meta.get(REQUISITE_META):
+            if not self.settings.enabled:
+                return "requisites are not fetched for this site"
+            if self.settings.skips(parts.hostname):
+                return f"host {parts.hostname} is skipped for requisites"
+            reason = _basic_refusal(request.url)
+            if reason is None:
+                self.hosts.add(parts.netloc)
+            return reason
+        if parts.path == "/robots.txt" and parts.netloc in self.hosts:
+            return _basic_refusal(request.url)
+        return "not a requisite"
 
 
 class ScopeMiddleware:
@@ -56,12 +94,13 @@ class ScopeMiddleware:
     links found in pages before they are scheduled (Scrapy's offsite filters, which
     ignore ports, are replaced by it)."""
 
-    def __init__(self, crawler, scope: SiteScope):
-        self.crawler, self.scope = crawler, scope
+    def __init__(self, crawler, scope: SiteScope, requisites: RequisiteScope | None = None):
+        self.crawler, self.scope, self.requisites = crawler, scope, requisites
 
     @classmethod
     def from_crawler(cls, crawler):
-        return cls(crawler, SiteScope(crawler.spider.site))
+        site = crawler.spider.site
+        return cls(crawler, SiteScope(site), RequisiteScope(site))
 
     def process_request(self, request, spider=None):
         reason = self._refuse(request)
@@ -80,6 +119,9 @@ class ScopeMiddleware:
 
     def _refuse(self, request) -> str | None:
         reason = self.scope.refusal(request.url)
+        if reason is not None and self.requisites is not None:
+            other = self.requisites.refusal(request)
+            reason = other if other is None or request.meta.get(REQUISITE_META) else reason
         if reason is None:
             return None
         stats = self.crawler.stats

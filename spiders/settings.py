@@ -74,6 +74,7 @@ class CrawlSettings:
                 "spiders.robots.SharedRobotsTxtMiddleware": 100,
                 "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
                 "spiders.retryafter.RetryAfterMiddleware": 550,
+                "spiders.conditional.ConditionalRequests": 560,
                 "spiders.evidence.FailureEvidence": 950,
             },
             # links found in pages: depth set (900), then scope, then budgets

@@ -43,6 +43,13 @@ class Limits(BaseModel):
     max_retry_after_seconds: float = Field(30, ge=0)  # a longer Retry-After is cut to this
 
 
+def _checked_hosts(hosts: list[str], pattern: str, what: str) -> list[str]:
+    for host in hosts:
+        if not re.fullmatch(pattern, host):
+            raise ValueError(f"{host!r} is not {what}")
+    return [h.lower() for h in hosts]
+
+
 class Scope(BaseModel):
     """Where the crawl may go: the base URL's host and port, plus `hosts` (an asset CDN:
     `cdn.example.com` or `cdn.example.com:8443`); private, loopback and link-local
@@ -55,10 +62,26 @@ class Scope(BaseModel):
     @field_validator("hosts")
     @classmethod
     def _host_port(cls, hosts: list[str]) -> list[str]:
-        for host in hosts:
-            if not re.fullmatch(r"[A-Za-z0-9.-]+(:\d{1,5})?|\[[0-9a-fA-F:.]+\](:\d{1,5})?", host):
-                raise ValueError(f"{host!r} is not a host or host:port")
-        return [h.lower() for h in hosts]
+        return _checked_hosts(hosts, r"[A-Za-z0-9.-]+(:\d{1,5})?|\[[0-9a-fA-F:.]+\](:\d{1,5})?", "a host or host:port")
+
+
+class Requisites(BaseModel):
+    """Page requisites (stylesheets, scripts, images, fonts) of articles, fetched from any
+    host unless `enabled` is false; `skip_hosts` (ads, trackers) are never fetched, a name
+    covering its subdomains. Links to other hosts are still not followed (see Scope)."""
+
+    model_config = ConfigDict(extra="forbid")
+    enabled: bool = True
+    skip_hosts: list[str] = []
+
+    @field_validator("skip_hosts")
+    @classmethod
+    def _names(cls, hosts: list[str]) -> list[str]:
+        return [h.strip(".") for h in _checked_hosts(hosts, r"[A-Za-z0-9.-]+", "a host name")]
+
+    def skips(self, host: str) -> bool:
+        host = (host or "").lower()
+        return any(host == h or host.endswith("." + h) for h in self.skip_hosts)
 
 
 class Schedule(BaseModel):
@@ -115,6 +138,7 @@ class Discovery(BaseModel):
     model_config = ConfigDict(extra="forbid")
     by_window: Literal["dates", "sections"] = "dates"
     url_date_pattern: str | None = None
+    sitemaps_from_robots: bool = False      # also read the sitemaps robots.txt announces
 
     @field_validator("url_date_pattern")
     @classmethod
@@ -172,6 +196,7 @@ class SiteDefinition(BaseModel):
     politeness: Politeness = Politeness()
     limits: Limits = Limits()
     scope: Scope = Scope()
+    requisites: Requisites = Requisites()
     schedule: Schedule = Schedule()
     discovery: Discovery = Discovery()
     extraction: Extraction = Extraction()
@@ -224,7 +249,8 @@ class SiteDefinition(BaseModel):
     @property
     def window_by_dates(self) -> bool:
         """Whether a windowed run selects articles by sitemap/feed dates (else by section pages)."""
-        return self.discovery.by_window == "dates" and bool(self.sitemaps or self.feeds)
+        dated = self.sitemaps or self.feeds or self.discovery.sitemaps_from_robots
+        return self.discovery.by_window == "dates" and bool(dated)
 
     @property
     def dag_id(self) -> str:

@@ -21,6 +21,7 @@ from warcio.recordbuilder import RecordBuilder
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.timeutils import datetime_to_iso_date
 
+from .sitemaps import DISCOVERY_META
 from .wire import CONN_HEADERS_META, REASON_PHRASE_META
 
 _builder = RecordBuilder(warc_version="1.1")
@@ -29,6 +30,7 @@ _builder = RecordBuilder(warc_version="1.1")
 # "time_limit" is set by the capture when it stopped a download that ran out of time.
 TRUNCATION_FLAGS = {"time_limit": "time", "dataloss": "disconnect", "download_stopped": "length"}
 FETCH_SECONDS_META = "warc_fetch_seconds"      # request sent to last byte, set by the capture
+NOT_MODIFIED_PROFILE = "http://netpreserve.org/warc/1.1/revisit/server-not-modified"
 FAILURE_FIELD = "failure"                      # the field that marks a failure metadata record
 
 
@@ -130,6 +132,18 @@ def revisit_record(request, response, fetched_at: datetime, earlier: EarlierCapt
         http_headers=_response_http_headers(request, response), warc_headers_dict=warc_headers)
 
 
+def not_modified_record(request, response, fetched_at: datetime, earlier: EarlierCapture):
+    """Server-not-modified revisit for a 304 to a conditional re-check: the 304's headers as
+    received; the payload is the earlier capture's (its digest is kept so replay finds it)."""
+    warc_headers = _response_warc_headers(response, fetched_at)
+    warc_headers.update({"WARC-Profile": NOT_MODIFIED_PROFILE, "WARC-Refers-To-Target-URI": earlier.url,
+                         "WARC-Refers-To-Date": earlier.warc_date, "WARC-Payload-Digest": earlier.payload_digest})
+    if earlier.record_id:
+        warc_headers["WARC-Refers-To"] = earlier.record_id
+    return _builder.create_warc_record(response.url, "revisit", http_headers=_response_http_headers(request, response),
+                                       warc_headers_dict=warc_headers)
+
+
 def request_record(request, response, fetched_at: datetime, concurrent_to: str):
     """The request as sent: request line with path and query, Host first (Twisted adds it)."""
     parts = urlsplit(request.url)
@@ -163,12 +177,21 @@ def metadata_record(request, response, fetched_at: datetime, concurrent_to: str,
     if via := request.headers.get("Referer"):
         fields.append(("via", _text(via)))
     fields.append(("fetchTimeMs", str(round(fetch_seconds(request) * 1000))))
+    fields += sitemap_fields(request.meta.get(DISCOVERY_META))
     fields += [("outlink", f"{url} {hop} {context}") for url, hop, context in outlinks]
     block = "".join(f"{name}: {value}\r\n" for name, value in fields).encode("utf-8")
     return _builder.create_warc_record(
         response.url, "metadata", payload=BytesIO(block), length=len(block),
         warc_content_type="application/warc-fields",
         warc_headers_dict={"WARC-Date": warc_date(fetched_at), "WARC-Concurrent-To": concurrent_to})
+
+
+def sitemap_fields(entry) -> list[tuple[str, str]]:
+    """What the sitemap said of an article it listed (a Google News title and date)."""
+    if entry is None:
+        return []
+    named = (("sitemapTitle", entry.title), ("sitemapPublished", entry.published), ("sitemapLastmod", entry.lastmod))
+    return [(name, " ".join(value.split())) for name, value in named if value]
 
 
 def failure_record(request, fetched_at: datetime, reason: str):

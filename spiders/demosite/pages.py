@@ -14,6 +14,7 @@ from functools import lru_cache
 import html
 from xml.sax.saxutils import escape as xml_escape, quoteattr
 
+from .origins import Origins
 from .content import (
     NEWS_DESK, SECTION_TITLES, SEED, SECTIONS, DemoArticle, build_articles, keywords, read_minutes,
     revision_plan, seed_teaser_slug, sentences,
@@ -44,6 +45,7 @@ def attr(text: str) -> str:
 class Catalog:
     articles: tuple[DemoArticle, ...]          # newest first
     by_path: dict[str, DemoArticle]
+    by_slug: dict[str, DemoArticle]
     by_section: dict[str, tuple[DemoArticle, ...]]
     stable: tuple[DemoArticle, ...]            # never revised; safe to cross-link
 
@@ -55,6 +57,7 @@ def catalog(revision: int) -> Catalog:
     return Catalog(
         articles=articles,
         by_path={a.path: a for a in articles},
+        by_slug={a.slug: a for a in articles},
         by_section={s: tuple(a for a in articles if a.section == s) for s in SECTIONS},
         # Other articles' pages link only to these, so a revision changes no page but its own.
         stable=tuple(a for a in articles if a.slug not in plan),
@@ -252,7 +255,7 @@ def _article_head(base: str, a: DemoArticle) -> str:
     return tags + _json_ld(base, a)
 
 
-def article_page(cat: Catalog, base: str, a: DemoArticle) -> str:
+def article_page(cat: Catalog, base: str, a: DemoArticle, origins: Origins = Origins()) -> str:
     rel = related(cat, a)
     header = (
         f'<header class="article-header gh-canvas">'
@@ -264,12 +267,13 @@ def article_page(cat: Catalog, base: str, a: DemoArticle) -> str:
         f'<span class="byline-reading-time">{read_minutes(a)} min read</span></div>\n'
         f'<figure class="article-image"><img src="{a.image_path}" alt="{attr(a.headline)}" width="64" '
         f'height="36"><figcaption>{escape(a.caption)}</figcaption></figure>\n'
+        f'{origins.gallery(a.slug, a.section)}'
         f'<p class="audio-note">This audio is created with AI assistance</p></header>\n'
     )
     main = (f'<article class="article post tag-{a.section}">\n{header}{_content(a, rel.teaser)}</article>\n'
             f"{_support_box()}{_lists(rel)}{_subscribe_forms()}")
     return layout(base, a.path, f"{a.headline} - {SITE_NAME}", a.description, main,
-                  head=_article_head(base, a), body_class="post-template")
+                  head=_article_head(base, a) + origins.head(), body_class="post-template")
 
 
 # --- listings -------------------------------------------------------------------
@@ -371,7 +375,16 @@ def rss(cat: Catalog, base: str) -> str:
 
 
 def robots(base: str) -> str:
-    return f"User-agent: *\nDisallow: /private/\n\nSitemap: {base}/sitemap.xml\n"
+    return f"User-agent: *\nDisallow: /private/\n\nSitemap: {base}/sitemap_index.xml.gz\n"
+
+
+def root_sitemap_index(cat: Catalog, base: str) -> str:
+    """The index robots.txt announces (served gzipped): it nests the monthly index."""
+    lastmod = max(a.modified for a in cat.articles)
+    return ('<?xml version="1.0" encoding="UTF-8"?>\n'
+            '<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n'
+            f"<sitemap><loc>{base}/sitemap.xml</loc><lastmod>{lastmod.isoformat()}</lastmod></sitemap>\n"
+            "</sitemapindex>\n")
 
 
 def months(cat: Catalog) -> list[str]:

@@ -32,7 +32,8 @@ def test_each_warc_index_agrees_with_cdxj_indexer(warc_archive, tmp_path):
         ours = cdxj.read_lines(store, cdxj.warc_index_key(key))
         assert ours == sorted(ours)
         assert len(ours) > 400
-        assert entries(ours) == entries(theirs.stdout.splitlines())
+        replayable = [l for l in theirs.stdout.splitlines() if not cdxj.is_not_modified(l)]   # 304s left out
+        assert entries(ours) == entries(replayable)
         assert {json.loads(l.split(" ", 2)[2])["filename"] for l in ours} == {key}
 
 

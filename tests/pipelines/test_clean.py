@@ -18,7 +18,8 @@ def test_clean_turns_a_crawl_into_captures_and_articles(demo_site, demo_crawl, t
     site = load_site("demo").with_base_url(demo_site.base_url)
     result = clean_warcs(store, keys, site, "run-1")
 
-    assert len(result.captures) == summary["responses"]
+    failures = [c for c in result.captures if (c["skip_reason"] or "").startswith("fetch failed")]
+    assert len(failures) == 5 and len(result.captures) == summary["responses"] + 5   # robots-refused photos
     assert len(result.articles) == len(demo_site.articles())
     by_url = {c["url"]: c for c in result.captures}
     assert by_url[demo_site.base_url + "/robots.txt"]["skip_reason"] == "not HTML (text/plain)"

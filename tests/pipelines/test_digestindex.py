@@ -13,6 +13,7 @@ from pipelines import digestindex
 
 WARCIO = str(Path(sys.executable).with_name("warcio"))
 REVISIT_PROFILE = "http://netpreserve.org/warc/1.1/revisit/identical-payload-digest"
+NOT_MODIFIED_PROFILE = "http://netpreserve.org/warc/1.1/revisit/server-not-modified"
 
 
 def records(store, keys):
@@ -49,12 +50,29 @@ def test_revisit_records_refer_to_the_earlier_capture(runs):
     originals = by_url(store, first, "response")
     for url, revisit in by_url(store, second, "revisit").items():
         original, headers = originals[url], revisit.rec_headers
-        assert headers.get_header("WARC-Profile") == REVISIT_PROFILE
+        # articles are re-checked conditionally (304), everything else fetched and compared
+        status = "304" if headers.get_header("WARC-Profile") == NOT_MODIFIED_PROFILE else "200"
+        assert headers.get_header("WARC-Profile") == {"304": NOT_MODIFIED_PROFILE, "200": REVISIT_PROFILE}[status]
         assert headers.get_header("WARC-Refers-To-Target-URI") == url
         assert headers.get_header("WARC-Refers-To-Date") == original.rec_headers.get_header("WARC-Date")
         assert headers.get_header("WARC-Refers-To") == original.rec_headers.get_header("WARC-Record-ID")
         assert headers.get_header("WARC-Payload-Digest") == original.rec_headers.get_header("WARC-Payload-Digest")
-        assert revisit.http_headers.get_statuscode() == "200"         # the headers as received, no body
+        assert revisit.http_headers.get_statuscode() == status        # the headers as received, no body
+
+
+def test_articles_are_re_checked_with_their_validators_and_304s_are_revisits(runs):
+    store, first, second = runs
+    originals = by_url(store, first, "response")
+    sent = {r.rec_headers.get_header("WARC-Target-URI"): r.http_headers for r in records(store, second)
+            if r.rec_type == "request"}
+    not_modified = {u: r for u, r in by_url(store, second, "revisit").items()
+                    if r.rec_headers.get_header("WARC-Profile") == NOT_MODIFIED_PROFILE}
+    assert len(not_modified) == 240                                    # every article of the demo site
+    for url in not_modified:
+        assert sent[url].get_header("If-None-Match") == originals[url].http_headers.get_header("ETag")
+        assert sent[url].get_header("If-Modified-Since") == originals[url].http_headers.get_header("Last-Modified")
+    cdn = [u for u in by_url(store, second, "revisit") if "//127.0.0.2:" in u]
+    assert len(cdn) > 400       # requisites of 304 pages are still fetched, and are revisits
 
 
 def test_second_crawl_is_under_a_fifth_of_the_first(runs):

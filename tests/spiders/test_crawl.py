@@ -90,7 +90,7 @@ def test_request_records_and_warc_headers(crawl):
         assert (req.http_headers.protocol, req.http_headers.statusline) == ("GET", f"{target} HTTP/1.1")
         assert req.http_headers.get_header("Host") == urlsplit(url).netloc
         assert "newsarchive/" in req.http_headers.get_header("User-Agent")
-        assert resp.rec_headers.get_header("WARC-IP-Address") == "127.0.0.1"
+        assert resp.rec_headers.get_header("WARC-IP-Address") == parts.hostname   # the CDN is 127.0.0.2
         assert len(resp.rec_headers.get_header("WARC-Date")) > len("2024-07-04T06:22:00Z")
 
 
@@ -111,7 +111,8 @@ def test_every_article_body_is_the_served_bytes(demo_site, crawl):
 def test_each_page_has_a_metadata_record_with_its_outlinks(demo_site, crawl):
     got = responses(crawl)
     metadata = {r.rec_headers.get_header("WARC-Concurrent-To"): (r, block)
-                for _, r, block in crawl[2] if r.rec_type == "metadata"}
+                for _, r, block in crawl[2] if r.rec_type == "metadata"
+                and r.rec_headers.get_header("WARC-Concurrent-To")}      # failure records stand alone
     assert len(metadata) == len(got)
     home, _ = got[demo_site.base_url + "/"]
     record, block = metadata[home.rec_headers.get_header("WARC-Record-ID")]

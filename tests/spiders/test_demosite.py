@@ -228,7 +228,7 @@ def test_robots_and_private_area(site):
     assert status == 200 and headers["Content-Type"] == "text/plain; charset=utf-8"
     lines = body.decode().splitlines()
     assert "User-agent: *" in lines and "Disallow: /private/" in lines
-    assert f"Sitemap: {site.base_url}/sitemap.xml" in lines
+    assert f"Sitemap: {site.base_url}/sitemap_index.xml.gz" in lines
     assert fetch(site.base_url + "/private/")[0] == 200
 
 
