@@ -25,7 +25,9 @@ _job: tuple | None = None      # (site, run_id, boilerplate) in a worker
 
 
 def default_workers() -> int:
-    return max(1, int(os.environ.get(WORKERS_ENV) or os.cpu_count() or 1))
+    """$NEWSARCHIVE_CLEAN_WORKERS, else one: a pool is opted into (the `newsarchive` command sets
+    every core), since an Airflow task process cannot keep spawned workers alive under it."""
+    return max(1, int(os.environ.get(WORKERS_ENV) or 1))
 
 
 def cleaned(records: Iterable[ResponseRecord], site: SiteDefinition, run_id: str,
