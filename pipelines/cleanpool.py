@@ -25,8 +25,9 @@ _job: tuple | None = None      # (site, run_id, boilerplate) in a worker
 
 
 def default_workers() -> int:
-    """$NEWSARCHIVE_CLEAN_WORKERS, else one: a pool is opted into (the `newsarchive` command sets
-    every core), since an Airflow task process cannot keep spawned workers alive under it."""
+    """$NEWSARCHIVE_CLEAN_WORKERS, else one. A pool is opted into: each spawned worker costs
+    about 150 MB, which a small run's memory bound cannot afford, and an Airflow task process
+    cannot keep spawned workers alive under it."""
     return max(1, int(os.environ.get(WORKERS_ENV) or 1))
 
 

@@ -259,7 +259,6 @@ def entry() -> None:
     after a good result; once the output is flushed, the process ends with its own status
     without running that shutdown. Nothing is left to do by then: every file and store
     write has completed and been closed inside main()."""
-    os.environ.setdefault("NEWSARCHIVE_CLEAN_WORKERS", str(os.cpu_count() or 1))   # clean on every core
     try:
         code = main()
     except SystemExit as exc:           # argparse's usage errors and --help
