@@ -77,7 +77,7 @@ def cmd_crawl(args) -> int:
     run_id = args.run_id or steps.new_run_id()
     summary = _crawl_with_progress(args.site, run_id, settings, args.base_url)
     out.print(f"run {run_id}: {summary['responses']} responses, {len(summary['warc_files'])} WARC files "
-              f"({summary['warc_bytes']:,} bytes) in {settings.run_dir(args.site, run_id)}", highlight=False)
+              f"({summary['warc_bytes']:,} bytes) shipped to {settings.store_uri}", highlight=False)
     return 0
 
 
@@ -236,7 +236,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--base-url", help="fetch the site from another address")
     p.add_argument("--run-id", type=run_id_arg)
 
-    p = command("crawl", cmd_crawl, "step 1: crawl a site into WARC files in the staging folder")
+    p = command("crawl", cmd_crawl, "step 1: crawl a site, shipping each WARC file to the store once closed")
     p.add_argument("site")
     p.add_argument("--base-url", help="fetch the site from another address")
     p.add_argument("--run-id", type=run_id_arg, help="default: run-<UTC time>")

@@ -1,0 +1,190 @@
+"""Workers on many machines: Airflow with the CeleryExecutor (Redis broker, PostgreSQL metadata
+database and result backend), and two Celery workers with their own staging folders and task
+log folders, standing in for two hosts that share nothing but the store (S3) and Airflow.
+Crawl and clean are pinned to different queues, so a run needs both workers; then one worker
+is killed -9 mid-crawl and the crawl is retried on the other, without losing or doubling a capture."""
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import uuid
+from collections import Counter
+from datetime import date
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from pipelines.archive import Archive
+from pipelines.shipping import run_warc_keys
+from pipelines.store import open_store
+from pipelines.tables import ARTICLES_KEY, CAPTURES_KEY
+from tests.conftest import _free_port
+from tests.dags.airflowcluster import (airflow, cluster_env, demo_sites_dir, prepare, services, start, stop,
+                                       wait_for)
+
+pytestmark = pytest.mark.slow
+DAG_ID = "newsarchive_demo"
+BOUND = 240          # seconds per wait; a bound against hanging, not a speed target
+
+
+def _listening(port: int) -> bool:
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=2).close()
+        return True
+    except OSError:
+        return False
+
+
+@pytest.fixture(scope="module")
+def cluster(airflow_db, demo_site, s3_client, tmp_path_factory):
+    if not airflow_db.startswith("postgresql") or not _listening(6379):
+        pytest.skip("needs PostgreSQL on 127.0.0.1:5432 and Redis on 127.0.0.1:6379")
+    home = tmp_path_factory.mktemp("airflow-celery")
+    sites = demo_sites_dir(home, demo_site.base_url)
+    demo = sites / "demo.toml"       # a yearly schedule from today: unpausing adds no scheduled run
+    demo.write_text(demo.read_text().replace('cron = "0 0 * * *"',
+                                             f'cron = "0 0 1 1 *"\nstart_date = {date.today().isoformat()}'))
+    bucket = f"celery-{uuid.uuid4().hex[:20]}"
+    s3_client.create_bucket(Bucket=bucket)
+    tag = uuid.uuid4().hex[:8]       # queues of their own: other test runs may share the broker
+    queues = {name: f"{name}-{tag}" for name in ("default", "crawl", "clean")}
+    port = _free_port()
+    env = cluster_env(home, port, airflow_db, base={
+        **os.environ,
+        "NEWSARCHIVE_STORE": f"s3://{bucket}/archive",
+        "NEWSARCHIVE_SITES_DIR": str(sites),
+        "NEWSARCHIVE_CRAWL_QUEUE": queues["crawl"],
+        "NEWSARCHIVE_UPLOAD_QUEUE": queues["clean"],     # the upload too runs where nothing was crawled
+        "NEWSARCHIVE_CLEAN_QUEUE": queues["clean"],
+        "NEWSARCHIVE_RETRY_DELAY_SECONDS": "2",
+        "NEWSARCHIVE_WARC_MAX_BYTES": "400000",           # several WARCs per crawl, shipped one by one
+    })
+    env.update({
+        "AIRFLOW__CORE__EXECUTOR": "CeleryExecutor",
+        "AIRFLOW__CELERY__BROKER_URL": "redis://127.0.0.1:6379/0",
+        "AIRFLOW__CELERY__RESULT_BACKEND": "db+" + airflow_db,
+        "AIRFLOW__OPERATORS__DEFAULT_QUEUE": queues["default"],
+        "AIRFLOW__SCHEDULER__TASK_INSTANCE_HEARTBEAT_TIMEOUT": "20",     # a dead worker's task is retried soon
+        "AIRFLOW__SCHEDULER__TASK_INSTANCE_HEARTBEAT_TIMEOUT_DETECTION_INTERVAL": "3",
+    })
+    prepare(env)
+    with services(home, env, port):
+        wait_for("the DAG processor to serialize the demo DAG",
+                 lambda: DAG_ID in airflow(env, "dags", "list", "-o", "plain").stdout, home, BOUND)
+        assert airflow(env, "dags", "unpause", DAG_ID).returncode == 0
+        cluster = Cluster(home, env, queues, sa.create_engine(airflow_db), demo_site.base_url)
+        try:
+            yield cluster
+        finally:
+            cluster.stop_workers()
+
+
+class Cluster:
+    def __init__(self, home: Path, env: dict, queues: dict, engine, base_url: str):
+        self.home, self.env, self.queues, self.engine, self.base_url = home, env, queues, engine, base_url
+        self.workers: dict[str, object] = {}
+
+    def start_worker(self, name: str, *queues: str):
+        """A Celery worker as another host would run it: its own staging and task log folders."""
+        folder = self.home / f"worker-{name}"
+        env = {**self.env, "NEWSARCHIVE_STAGING_DIR": str(folder / "staging"),
+               "AIRFLOW__LOGGING__BASE_LOG_FOLDER": str(folder / "logs")}
+        self.workers[name] = start(self.home, f"worker-{name}", [
+            "celery", "worker", "--queues", ",".join(self.queues[q] for q in queues), "--concurrency", "2",
+            "--celery-hostname", f"{name}@%h", "--skip-serve-logs", "--without-gossip", "--without-mingle"], env)
+
+    def stop_workers(self) -> None:
+        for proc in self.workers.values():
+            stop(proc)
+
+    def trigger(self, run_id: str) -> None:
+        result = airflow(self.env, "dags", "trigger", DAG_ID, "--run-id", run_id,
+                         "-c", json.dumps({"base_url": self.base_url}))
+        assert result.returncode == 0, result.stderr[-3000:]
+
+    def run_state(self, run_id: str) -> str | None:
+        with self.engine.connect() as conn:
+            return conn.execute(sa.text("SELECT state FROM dag_run WHERE dag_id = :d AND run_id = :r"),
+                                {"d": DAG_ID, "r": run_id}).scalar()
+
+    def task_rows(self, run_id: str) -> dict[str, tuple]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(sa.text("SELECT task_id, queue, try_number, state FROM task_instance "
+                                        "WHERE dag_id = :d AND run_id = :r"), {"d": DAG_ID, "r": run_id}).all()
+        return {r.task_id: (r.queue, r.try_number, r.state) for r in rows}
+
+    def ran_on(self, run_id: str, task_id: str) -> dict[str, list[str]]:
+        """Worker name -> the attempts of the task whose log that worker wrote."""
+        found: dict[str, list[str]] = {}
+        for log in sorted(self.home.glob(f"worker-*/logs/dag_id={DAG_ID}/run_id={run_id}/task_id={task_id}/*.log")):
+            found.setdefault(log.parents[3].name.removeprefix("worker-"), []).append(log.stem)
+        return found
+
+    def wait_until_done(self, run_id: str) -> None:
+        state = wait_for(f"run {run_id} to finish",
+                         lambda: self.run_state(run_id) in ("success", "failed") and self.run_state(run_id),
+                         self.home, BOUND)
+        assert state == "success", (self.task_rows(run_id), _logs(self.home, run_id))
+
+
+def _logs(home: Path, run_id: str) -> str:
+    return "\n".join(f"--- {p.relative_to(home)}\n{p.read_text(errors='replace')[-1500:]}"
+                     for p in sorted(home.glob(f"worker-*/logs/dag_id={DAG_ID}/run_id={run_id}/**/*.log")))
+
+
+def archive_checks(cluster: Cluster, run_id: str, articles: int) -> list[str]:
+    """Every demo article once, no (article, content) twice, every URL captured once in the run;
+    the run's WARCs in the store are exactly those its manifest names. Returns the run's WARC keys."""
+    store = open_store(cluster.env["NEWSARCHIVE_STORE"])
+    archive = Archive(store)
+    rows = archive.table(ARTICLES_KEY).to_pyarrow_table(columns=["article_id", "content_hash"]).to_pylist()
+    assert len({r["article_id"] for r in rows}) == articles
+    twice = [k for k, n in Counter((r["article_id"], r["content_hash"]) for r in rows).items() if n > 1]
+    assert twice == [], "duplicate (article_id, content_hash)"
+    captures = archive.table(CAPTURES_KEY).to_pyarrow_table(columns=["run_id", "url"]).to_pylist()
+    urls = Counter(r["url"] for r in captures if r["run_id"] == run_id)
+    assert urls and [u for u, n in urls.items() if n > 1] == [], "a URL captured twice in one run"
+    manifest = json.loads(store.get_bytes(f"runs/demo/{run_id}.json"))
+    assert sorted(run_warc_keys(store, "demo", run_id)) == sorted(manifest["warc_keys"])
+    assert [o.key for o in store.list("staging/")] == []
+    return manifest["warc_keys"]
+
+
+def test_crawl_and_clean_run_on_different_workers(cluster, demo_site):
+    cluster.start_worker("a", "crawl", "default")
+    cluster.start_worker("b", "clean", "default")
+    cluster.trigger("celery-1")
+    cluster.wait_until_done("celery-1")
+
+    tasks = cluster.task_rows("celery-1")
+    assert tasks["crawl"][0] == cluster.queues["crawl"] and tasks["clean"][0] == cluster.queues["clean"]
+    assert cluster.ran_on("celery-1", "crawl") == {"a": ["attempt=1"]}
+    assert cluster.ran_on("celery-1", "upload") == {"b": ["attempt=1"]}
+    assert cluster.ran_on("celery-1", "clean") == {"b": ["attempt=1"]}
+    assert len(archive_checks(cluster, "celery-1", len(demo_site.articles()))) > 1
+    for name in ("a", "b"):          # nothing waits in a worker's staging folder once the run is done
+        staging = cluster.home / f"worker-{name}" / "staging"
+        assert not [p for p in staging.rglob("*") if p.is_file()], f"files left on worker {name}"
+
+
+def test_a_worker_killed_mid_crawl_and_the_crawl_retried_on_the_other(cluster, demo_site):
+    cluster.stop_workers()
+    cluster.start_worker("a", "crawl", "default")
+    cluster.start_worker("b", "crawl", "clean", "default")      # both can crawl now
+    store = open_store(cluster.env["NEWSARCHIVE_STORE"])
+    cluster.trigger("celery-2")
+    crawler = wait_for("the crawl to ship a WARC",
+                       lambda: run_warc_keys(store, "demo", "celery-2") and cluster.ran_on("celery-2", "crawl"),
+                       cluster.home, BOUND)
+    (victim,) = crawler
+    survivor = "b" if victim == "a" else "a"
+    os.killpg(cluster.workers[victim].pid, signal.SIGKILL)      # the host is gone, its task with it
+    cluster.workers[victim].wait()
+    cluster.wait_until_done("celery-2")
+
+    assert cluster.ran_on("celery-2", "crawl") == {victim: ["attempt=1"], survivor: ["attempt=2"]}
+    assert cluster.task_rows("celery-2")["crawl"][1:] == (2, "success")
+    archive_checks(cluster, "celery-2", len(demo_site.articles()))
