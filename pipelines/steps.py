@@ -22,13 +22,18 @@ from spiders.runids import check_run_id
 from spiders.siteconfig import SiteError, load_site
 from spiders.warcfiles import OPEN_SUFFIX
 
-from . import cdxj, digestindex, keys, shipping, steptimes, tables, warcindexes
-from .archive import Archive
-from .clean import clean_stream, skip_counts
-from .stagedparquet import StagedParquet
-from .settings import PipelineSettings
-from .steptimes import timed
-from .store import Store, open_store
+from pipelines.warc import cdxj
+from pipelines.warc import digestindex
+from pipelines.store import layout
+from pipelines.health import steptimes
+from pipelines.archive import tables
+from pipelines.warc import indexes, shipping
+from pipelines.archive.writer import Archive
+from pipelines.clean.step import clean_stream, skip_counts
+from pipelines.archive.staged import StagedParquet
+from pipelines.settings import PipelineSettings
+from pipelines.health.steptimes import timed
+from pipelines.store import Store, open_store
 
 log = logging.getLogger("newsarchive")
 
@@ -91,14 +96,14 @@ def crawl(site_name: str, run_id: str, settings: PipelineSettings, base_url: str
         recheck_file.parent.mkdir(parents=True, exist_ok=True)
         recheck_file.write_text("\n".join(recheck) + "\n")
         cmd += ["--recheck", str(recheck_file)]
-    cmd += warcindexes.before_crawl(settings, site_name, run_id)    # revisits need the digest index
+    cmd += indexes.before_crawl(settings, site_name, run_id)    # revisits need the digest index
     cmd += ["--parent-pid", str(os.getpid())]      # it dies with this process: no crawler left writing
     try:
         with shipping.Shipper(store, site_name, run_id, out) as shipper:
             code, tail = _run_crawler(cmd, on_line or log.info)
     finally:
         recheck_file.unlink(missing_ok=True)       # read by now; it would be left in staging
-        warcindexes.after_crawl(settings, site_name, run_id)
+        indexes.after_crawl(settings, site_name, run_id)
     if code != 0:
         reason = next((l for l in reversed(tail) if l.startswith("error:")), f"exit code {code}")
         raise StepError(f"crawl of {site_name} failed: {reason.removeprefix('error: ')}")
@@ -121,7 +126,7 @@ def _store_summary(store: Store, site: str, run_id: str, out: Path) -> dict:
     """The finished crawl's summary, put in the store's staging area (every WARC is stored by now)."""
     path = out / SUMMARY_NAME
     summary = json.loads(path.read_text())
-    store.put_bytes(keys.staging_key(site, run_id, SUMMARY_NAME), json.dumps(summary, indent=2).encode())
+    store.put_bytes(layout.staging_key(site, run_id, SUMMARY_NAME), json.dumps(summary, indent=2).encode())
     _remove_if_done(out)
     return summary
 
@@ -179,7 +184,7 @@ def upload(site_name: str, run_id: str, settings: PipelineSettings) -> list[str]
         return journal["warc_keys"]          # a retry after a finished upload
     journal["complete"] = False
     shipping.ship(store, site_name, run_id, out, journal, known)
-    warcindexes.after_upload(store, site_name, sorted(known))   # CDXJ, digest index
+    indexes.after_upload(store, site_name, sorted(known))   # CDXJ, digest index
     journal["complete"] = True
     shipping.save_journal(store, site_name, run_id, journal, known)
     _remove_if_done(out)
@@ -218,7 +223,7 @@ def attach_warcs(store: Store, site: str, run_id: str, warc_keys: list[str]) -> 
 
 
 def _staged_json(store: Store, site: str, run_id: str, name: str) -> dict | None:
-    key = keys.staging_key(site, run_id, name)
+    key = layout.staging_key(site, run_id, name)
     return json.loads(store.get_bytes(key)) if store.exists(key) else None
 
 
@@ -251,7 +256,7 @@ def clean(site_name: str, run_id: str, settings: PipelineSettings,
                 counts["articles"] += 1
     try:
         for name, staged in (("captures", captures), ("articles", articles)):
-            store.put_file(staged.path, keys.staging_key(site_name, run_id, f"{name}.parquet"))
+            store.put_file(staged.path, layout.staging_key(site_name, run_id, f"{name}.parquet"))
     finally:
         captures.path.unlink(missing_ok=True)
         articles.path.unlink(missing_ok=True)
@@ -280,16 +285,16 @@ def publish(site_name: str, run_id: str, settings: PipelineSettings) -> dict:
         }
         manifest["step_seconds"] = {**steptimes.collect(store, site_name, run_id),
                                     "publish": round(time.monotonic() - started, 3)}
-        store.put_bytes(keys.manifest_key(site_name, run_id), json.dumps(manifest, indent=2, default=str).encode())
+        store.put_bytes(layout.manifest_key(site_name, run_id), json.dumps(manifest, indent=2, default=str).encode())
     for name in STAGED:                   # the manifest is written: the staged copies can go
-        store.delete(keys.staging_key(site_name, run_id, name))
+        store.delete(layout.staging_key(site_name, run_id, name))
     steptimes.clear(store, site_name, run_id)
     return manifest
 
 
 def published(store: Store, site: str, run_id: str) -> dict | None:
     """The run's manifest, if it published the crawl staged now (a retry, not a re-run of the run)."""
-    key = keys.manifest_key(site, run_id)
+    key = layout.manifest_key(site, run_id)
     manifest = json.loads(store.get_bytes(key)) if store.exists(key) else None
     journal = shipping.load_journal(store, site, run_id) if manifest else None
     return manifest if journal is None or journal.get("crawl") == manifest.get("crawl") else None
@@ -308,7 +313,7 @@ def _uploaded(store: Store, site: str, run_id: str) -> dict:
 
 
 def _read_staged(store: Store, site: str, run_id: str, name: str) -> list[dict]:
-    key = keys.staging_key(site, run_id, f"{name}.parquet")
+    key = layout.staging_key(site, run_id, f"{name}.parquet")
     if not store.exists(key):
         raise StepError(f"run {run_id} of {site} has nothing cleaned ({key}): run the clean step first")
     return pq.read_table(io.BytesIO(store.get_bytes(key))).to_pylist()

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.localairflow import AIRFLOW, REPO, airflow_env, ensure_pools
+from pipelines.schedule.localairflow import AIRFLOW, REPO, airflow_env, ensure_pools
 
 SERVICES = ("api-server", "dag-processor", "scheduler")
 

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from deltalake import DeltaTable
 
 from pipelines.store import open_store
-from pipelines.tables import ARTICLES_KEY
+from pipelines.archive.tables import ARTICLES_KEY
 from spiders.demosite.content import build_articles
 from tests.conftest import _free_port
 from tests.dags.airflowcluster import airflow, cluster_env, demo_sites_dir, prepare, services, wait_for

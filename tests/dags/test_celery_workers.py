@@ -17,10 +17,10 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from pipelines.archive import Archive
-from pipelines.shipping import run_warc_keys
+from pipelines.archive.writer import Archive
+from pipelines.warc.shipping import run_warc_keys
 from pipelines.store import open_store
-from pipelines.tables import ARTICLES_KEY, CAPTURES_KEY
+from pipelines.archive.tables import ARTICLES_KEY, CAPTURES_KEY
 from tests.conftest import _free_port
 from tests.dags.airflowcluster import (airflow, cluster_env, demo_sites_dir, prepare, services, start, stop,
                                        wait_for)

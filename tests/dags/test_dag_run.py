@@ -8,7 +8,7 @@ import pytest
 from deltalake import DeltaTable
 
 from pipelines.store import open_store
-from pipelines.tables import ARTICLES_KEY
+from pipelines.archive.tables import ARTICLES_KEY
 from spiders.siteconfig import load_sites
 from tests.dags.airflowcluster import REPO, airflow
 

@@ -7,14 +7,16 @@ import random
 
 import pytest
 
-from pipelines import keys, shipping, steps
-from pipelines.archive import Archive
+from pipelines import steps
+from pipelines.archive.writer import Archive
+from pipelines.store import layout
+from pipelines.warc import shipping
 from pipelines.store import open_store
-from pipelines.tables import ARTICLES_KEY, CAPTURES_KEY
+from pipelines.archive.tables import ARTICLES_KEY, CAPTURES_KEY
 from spiders.crawl import SUMMARY_NAME
 from tests.conftest import _free_port
 
-from .exactlyonce import (SEED, SITE, assert_same_archive, baseline_state, kill_after, run_until_done,
+from tests.pipelines.exactlyonce import (SEED, SITE, assert_same_archive, baseline_state, kill_after, run_until_done,
                           settings_for, stage_warcs, start_s3_server, start_step, stop_s3_server)
 
 RUN = "run-kill"
@@ -61,7 +63,7 @@ def test_kill_9_at_random_moments_loses_and_doubles_nothing(s3, demo_site, tmp_p
     store = open_store(crawl_trial.store_uri)
     inputs = tmp_path / "inputs"
     inputs.mkdir()
-    for key in [*shipping.run_warc_keys(store, SITE, RUN), keys.staging_key(SITE, RUN, SUMMARY_NAME)]:
+    for key in [*shipping.run_warc_keys(store, SITE, RUN), layout.staging_key(SITE, RUN, SUMMARY_NAME)]:
         (inputs / key.rsplit("/", 1)[-1]).write_bytes(store.get_bytes(key))
     warcs, summary = sorted(inputs.glob("*.warc.gz")), inputs / SUMMARY_NAME
     baseline = baseline_state(tmp_path / "baseline", RUN, warcs, summary)
