@@ -1,14 +1,18 @@
 """Workers on many machines: Airflow with the CeleryExecutor (Redis broker, PostgreSQL metadata
-database and result backend), and two Celery workers with their own staging folders and task
-log folders, standing in for two hosts that share nothing but the store (S3) and Airflow.
-Crawl and clean are pinned to different queues, so a run needs both workers; then one worker
-is killed -9 mid-crawl and the crawl is retried on the other, without losing or doubling a capture."""
+database and result backend), and Celery workers with their own staging folders and task log
+folders, standing in for hosts that share nothing but the store (S3) and Airflow. Crawl and
+clean are pinned to different queues, so a run needs two workers; then a worker's whole
+machine is killed mid-crawl and the crawl is retried on another, without losing or doubling
+a capture. One installation serves both cases, with short heartbeat and retry timings."""
 from __future__ import annotations
 
 import json
 import os
-import signal
+import re
 import socket
+import subprocess
+import urllib.error
+import urllib.request
 import uuid
 from collections import Counter
 from datetime import date
@@ -18,16 +22,19 @@ import pytest
 import sqlalchemy as sa
 
 from pipelines.archive.writer import Archive
+from pipelines.schedule.localairflow import ensure_pools
 from pipelines.warc.shipping import run_warc_keys
-from pipelines.store import open_store
+from pipelines.store import layout, open_store
 from pipelines.archive.tables import ARTICLES_KEY, CAPTURES_KEY
+from spiders.crawl import SUMMARY_NAME
 from tests.conftest import _free_port
-from tests.dags.airflowcluster import (airflow, cluster_env, demo_sites_dir, prepare, services, start, stop,
-                                       wait_for)
+from tests.dags.airflowcluster import (cluster_env, demo_sites_dir, kill_machine, migrate, services,
+                                       start, stop, wait_for)
 
 pytestmark = pytest.mark.slow
 DAG_ID = "newsarchive_demo"
 BOUND = 240          # seconds per wait; a bound against hanging, not a speed target
+HEARTBEAT_TIMEOUT = 12   # a task whose worker is gone is failed (and retried) this soon
 
 
 def _listening(port: int) -> bool:
@@ -44,7 +51,7 @@ def cluster(airflow_db, demo_site, s3_client, tmp_path_factory):
         pytest.skip("needs PostgreSQL on 127.0.0.1:5432 and Redis on 127.0.0.1:6379")
     home = tmp_path_factory.mktemp("airflow-celery")
     sites = demo_sites_dir(home, demo_site.base_url)
-    demo = sites / "demo.toml"       # a yearly schedule from today: unpausing adds no scheduled run
+    demo = sites / "demo.toml"       # a yearly schedule from today: an unpaused DAG gets no scheduled run
     demo.write_text(demo.read_text().replace('cron = "0 0 * * *"',
                                              f'cron = "0 0 1 1 *"\nstart_date = {date.today().isoformat()}'))
     bucket = f"celery-{uuid.uuid4().hex[:20]}"
@@ -64,46 +71,63 @@ def cluster(airflow_db, demo_site, s3_client, tmp_path_factory):
     })
     env.update({
         "AIRFLOW__CORE__EXECUTOR": "CeleryExecutor",
+        "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "False",
+        "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_ALL_ADMINS": "True",     # the REST API without a login
         "AIRFLOW__CELERY__BROKER_URL": "redis://127.0.0.1:6379/0",
         "AIRFLOW__CELERY__RESULT_BACKEND": "db+" + airflow_db,
         "AIRFLOW__OPERATORS__DEFAULT_QUEUE": queues["default"],
-        "AIRFLOW__SCHEDULER__TASK_INSTANCE_HEARTBEAT_TIMEOUT": "20",     # a dead worker's task is retried soon
-        "AIRFLOW__SCHEDULER__TASK_INSTANCE_HEARTBEAT_TIMEOUT_DETECTION_INTERVAL": "3",
+        "AIRFLOW__WORKERS__MIN_HEARTBEAT_INTERVAL": "2",
+        "AIRFLOW__SCHEDULER__TASK_INSTANCE_HEARTBEAT_TIMEOUT": str(HEARTBEAT_TIMEOUT),
+        "AIRFLOW__SCHEDULER__TASK_INSTANCE_HEARTBEAT_TIMEOUT_DETECTION_INTERVAL": "2",
     })
-    prepare(env)
-    with services(home, env, port):
-        wait_for("the DAG processor to serialize the demo DAG",
-                 lambda: DAG_ID in airflow(env, "dags", "list", "-o", "plain").stdout, home, BOUND)
-        assert airflow(env, "dags", "unpause", DAG_ID).returncode == 0
+    migrate(env)
+    with services(home, env, port, apps="core,execution") as procs:
         cluster = Cluster(home, env, queues, sa.create_engine(airflow_db), demo_site.base_url)
+        cluster.start_worker("a", "crawl", "default")    # all start while the DAG is parsed
+        cluster.start_worker("b", "clean", "default")
         try:
+            ensure_pools(env)
+            wait_for("the DAG processor to store the demo DAG (unpaused)", cluster.dag_ready, home, BOUND)
             yield cluster
         finally:
-            cluster.stop_workers()
+            stop(*cluster.workers.values(), *procs)
 
 
 class Cluster:
     def __init__(self, home: Path, env: dict, queues: dict, engine, base_url: str):
         self.home, self.env, self.queues, self.engine, self.base_url = home, env, queues, engine, base_url
-        self.workers: dict[str, object] = {}
+        self.workers: dict[str, subprocess.Popen] = {}
 
     def start_worker(self, name: str, *queues: str):
         """A Celery worker as another host would run it: its own staging and task log folders."""
-        folder = self.home / f"worker-{name}"
-        env = {**self.env, "NEWSARCHIVE_STAGING_DIR": str(folder / "staging"),
-               "AIRFLOW__LOGGING__BASE_LOG_FOLDER": str(folder / "logs")}
+        env = {**self.env, "NEWSARCHIVE_STAGING_DIR": str(self.staging(name)),
+               "AIRFLOW__LOGGING__BASE_LOG_FOLDER": str(self.home / f"worker-{name}" / "logs")}
         self.workers[name] = start(self.home, f"worker-{name}", [
             "celery", "worker", "--queues", ",".join(self.queues[q] for q in queues), "--concurrency", "2",
             "--celery-hostname", f"{name}@%h", "--skip-serve-logs", "--without-gossip", "--without-mingle"], env)
 
-    def stop_workers(self) -> None:
-        for proc in self.workers.values():
-            stop(proc)
+    def staging(self, name: str) -> Path:
+        return self.home / f"worker-{name}" / "staging"
+
+    def api(self, method: str, path: str, body: dict | None = None) -> dict:
+        """The REST API (an `airflow` command would cost seconds of start-up on each call)."""
+        request = urllib.request.Request(f"{self.env['AIRFLOW__API__BASE_URL']}/api/v2/{path}", method=method,
+                                         data=json.dumps(body).encode() if body else None,
+                                         headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(request, timeout=60) as response:
+            return json.load(response)
+
+    def dag_ready(self) -> bool:
+        """The API server answers, and the DAG processor has stored the DAG (unpaused)."""
+        try:
+            return not self.api("GET", f"dags/{DAG_ID}")["is_paused"]
+        except (urllib.error.URLError, ConnectionError):     # refused while starting, 404 until stored
+            return False
 
     def trigger(self, run_id: str) -> None:
-        result = airflow(self.env, "dags", "trigger", DAG_ID, "--run-id", run_id,
-                         "-c", json.dumps({"base_url": self.base_url}))
-        assert result.returncode == 0, result.stderr[-3000:]
+        run = self.api("POST", f"dags/{DAG_ID}/dagRuns",
+                       {"dag_run_id": run_id, "logical_date": None, "conf": {"base_url": self.base_url}})
+        assert run["dag_run_id"] == run_id
 
     def run_state(self, run_id: str) -> str | None:
         with self.engine.connect() as conn:
@@ -116,16 +140,21 @@ class Cluster:
                                         "WHERE dag_id = :d AND run_id = :r"), {"d": DAG_ID, "r": run_id}).all()
         return {r.task_id: (r.queue, r.try_number, r.state) for r in rows}
 
+    def logs(self, worker: str, run_id: str, task_id: str):
+        """The task's attempt logs that a worker wrote (on its own machine)."""
+        return iter(sorted(self.home.glob(f"worker-{worker}/logs/dag_id={DAG_ID}/run_id={run_id}/"
+                                          f"task_id={task_id}/*.log")))
+
     def ran_on(self, run_id: str, task_id: str) -> dict[str, list[str]]:
         """Worker name -> the attempts of the task whose log that worker wrote."""
         found: dict[str, list[str]] = {}
-        for log in sorted(self.home.glob(f"worker-*/logs/dag_id={DAG_ID}/run_id={run_id}/task_id={task_id}/*.log")):
+        for log in self.logs("*", run_id, task_id):
             found.setdefault(log.parents[4].name.removeprefix("worker-"), []).append(log.stem)
         return found
 
     def wait_until_done(self, run_id: str) -> None:
         state = wait_for(f"run {run_id} to finish",
-                         lambda: self.run_state(run_id) in ("success", "failed") and self.run_state(run_id),
+                         lambda: (state := self.run_state(run_id)) in ("success", "failed") and state,
                          self.home, BOUND)
         assert state == "success", (self.task_rows(run_id), _logs(self.home, run_id))
 
@@ -154,8 +183,6 @@ def archive_checks(cluster: Cluster, run_id: str, articles: int) -> list[str]:
 
 
 def test_crawl_and_clean_run_on_different_workers(cluster, demo_site):
-    cluster.start_worker("a", "crawl", "default")
-    cluster.start_worker("b", "clean", "default")
     cluster.trigger("celery-1")
     cluster.wait_until_done("celery-1")
 
@@ -166,25 +193,28 @@ def test_crawl_and_clean_run_on_different_workers(cluster, demo_site):
     assert cluster.ran_on("celery-1", "clean") == {"b": ["attempt=1"]}
     assert len(archive_checks(cluster, "celery-1", len(demo_site.articles()))) > 1
     for name in ("a", "b"):          # nothing waits in a worker's staging folder once the run is done
-        staging = cluster.home / f"worker-{name}" / "staging"
-        assert not [p for p in staging.rglob("*") if p.is_file()], f"files left on worker {name}"
+        assert not [p for p in cluster.staging(name).rglob("*") if p.is_file()], f"files left on worker {name}"
 
 
 def test_a_worker_killed_mid_crawl_and_the_crawl_retried_on_the_other(cluster, demo_site):
-    cluster.stop_workers()
-    for name in ("a", "b"):          # either may crawl, and the survivor must run every later step
-        cluster.start_worker(name, "crawl", "clean", "default")
+    run = "celery-2"
+    cluster.start_worker("c", "crawl")    # a second crawling host; b still takes the steps after the crawl
     store = open_store(cluster.env["NEWSARCHIVE_STORE"])
-    cluster.trigger("celery-2")
-    crawler = wait_for("the crawl to ship a WARC",
-                       lambda: run_warc_keys(store, "demo", "celery-2") and cluster.ran_on("celery-2", "crawl"),
-                       cluster.home, BOUND)
+    cluster.trigger(run)
+    shipped, crawler = wait_for("the crawl to ship a WARC", lambda: (keys := run_warc_keys(store, "demo", run))
+                                and (on := cluster.ran_on(run, "crawl")) and (keys, on), cluster.home, BOUND)
     (victim,) = crawler
-    survivor = "b" if victim == "a" else "a"
-    os.killpg(cluster.workers[victim].pid, signal.SIGKILL)      # the host is gone, its task with it
-    cluster.workers[victim].wait()
-    cluster.wait_until_done("celery-2")
+    kill_machine(cluster.workers[victim])
+    assert not store.exists(layout.staging_key("demo", run, SUMMARY_NAME)), "killed after the crawl had finished"
+    assert not (cluster.staging(victim) / "demo" / run / SUMMARY_NAME).exists(), "killed after the crawl had finished"
+    cluster.wait_until_done(run)
 
-    assert cluster.ran_on("celery-2", "crawl") == {victim: ["attempt=1"], survivor: ["attempt=2"]}
-    assert cluster.task_rows("celery-2")["crawl"][1:] == (2, "success")
-    archive_checks(cluster, "celery-2", len(demo_site.articles()))
+    survivor = {"a": "c", "c": "a"}[victim]
+    assert cluster.ran_on(run, "crawl") == {victim: ["attempt=1"], survivor: ["attempt=2"]}
+    assert cluster.task_rows(run)["crawl"][1:] == (2, "success")
+    assert cluster.ran_on(run, "upload") == {"b": ["attempt=1"]}
+    retry_log = next(cluster.logs(survivor, run, "crawl"))
+    removed = re.search(rf"re-crawling run {run}: removing (\d+) WARC files", retry_log.read_text())
+    assert removed and int(removed[1]) >= len(shipped), "the retry did not remove what the killed crawl stored"
+    warc_keys = archive_checks(cluster, run, len(demo_site.articles()))
+    assert set(shipped).isdisjoint(warc_keys), "a WARC of the killed crawl is in the archive"
