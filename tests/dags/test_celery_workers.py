@@ -90,7 +90,7 @@ def cluster(airflow_db, demo_site, s3_client, tmp_path_factory):
             wait_for("the DAG processor to store the demo DAG (unpaused)", cluster.dag_ready, home, BOUND)
             yield cluster
         finally:
-            stop(*cluster.workers.values(), *procs)
+            stop(*cluster.workers.values(), *procs, grace=5)     # the test is over: no need to wait long
 
 
 class Cluster:
