@@ -14,8 +14,8 @@ USER airflow
 
 # 1. Dependencies. Only the project metadata and the lock are present here, so this
 #    (slow) layer is rebuilt only when pyproject.toml or requirements.lock change.
-#    The lock is the whole resolved set (overrides.txt applied: pywb's redis pin is
-#    overridden for the Celery broker), so it installs as it is, without re-resolving.
+#    The lock is the whole resolved set (overrides.txt applied: pywb's redis and fakeredis
+#    pins are overridden for the Celery broker), so it installs as it is, without re-resolving.
 #    apache-airflow stays at the base image's version: the lock pins the same one,
 #    and a mismatch fails the build instead of replacing Airflow.
 COPY --chown=airflow:0 pyproject.toml requirements.lock /opt/newsarchive/
