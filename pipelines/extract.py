@@ -91,6 +91,7 @@ def extract_article(html: bytes | str, url: str, template: sitetemplate.Boilerpl
         if repeated:
             meta.sources["body"] = template.label
         # edits the tree: everything that reads it comes first
+        _drop_scripts(tree)
         body = _body(tree, url, links, repeated, reparse=lambda: parse_html(html))
         text, md = markdown.render(body) if body is not None else ("", "")
     except RecursionError:
@@ -103,6 +104,16 @@ def extract_article(html: bytes | str, url: str, template: sitetemplate.Boilerpl
         "title", "authors", "published", "modified", "language", "section", "tags", "description",
         "image_url", "image_caption", "publisher", "sources")}
     return Article(url=url, canonical_url=meta.canonical_url or url, text=text, markdown=md, **fields)
+
+
+def _drop_scripts(tree) -> None:
+    """Scripts, styles and SVG drawings, which no extraction stage reads as text (trafilatura's
+    cleaning and its baseline both delete them), taken out before it copies the page: on news
+    pages they are much of its bytes and elements. The JSON-LD stays: trafilatura reads it
+    (forum threads, the baseline's articleBody)."""
+    for el in list(tree.iter("script", "style", "svg")):
+        if el.tag != "script" or el.get("type") != "application/ld+json":
+            boilerplate.remove(el)
 
 
 def _body(tree, url: str, links: dict[str, set[str]], repeated: frozenset[str] = frozenset(), reparse=None):

@@ -134,3 +134,13 @@ def test_the_body_is_the_one_bare_extraction_gives(seed_page, fast):
     empty = "<html><head><title>t</title></head><body><div><span> </span></div></body></html>"
     assert trafilatura.bare_extraction(parse_html(empty), url=url, fast=fast) is None
     assert _extract(parse_html(empty), url, fast=fast) is None
+
+
+def test_scripts_styles_and_drawings_leave_before_extraction_and_json_ld_stays():
+    from pipelines.extract import _drop_scripts, parse_html
+    tree = parse_html("""<html><head><style>p {}</style><script type="application/ld+json">{"@type": "Thing"}</script>
+        </head><body><p>One<script>var x = 1;</script> two<svg><g><text>drawn</text></g></svg> three</p></body></html>""")
+    _drop_scripts(tree)
+    assert [el.get("type") for el in tree.iter("script")] == ["application/ld+json"]
+    assert tree.find(".//style") is None and tree.find(".//svg") is None
+    assert tree.find(".//p").text_content() == "One two three"
