@@ -28,7 +28,7 @@ from . import boilerplate, markdown, sitetemplate
 from .charset import decode_page
 from .metadata import extract_metadata, parse_date, split_authors  # noqa: F401  (part of this module's API)
 
-EXTRACTOR_VERSION = "newsarchive-extract/4 trafilatura/" + trafilatura.__version__
+EXTRACTOR_VERSION = "newsarchive-extract/5 trafilatura/" + trafilatura.__version__
 MIN_TEXT_CHARS = 200
 MAX_PAGE_BYTES = 8_000_000        # larger "pages" are data dumps or traps, not articles
 MAX_ELEMENTS = 200_000            # likewise for DOMs built to exhaust a parser
