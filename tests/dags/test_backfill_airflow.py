@@ -14,8 +14,8 @@ from deltalake import DeltaTable
 from pipelines.store import open_store
 from pipelines.archive.tables import ARTICLES_KEY
 from spiders.demosite.content import build_articles
-from tests.conftest import _free_port
 from tests.dags.airflowcluster import airflow, cluster_env, demo_sites_dir, prepare, services, wait_for
+from tests.support import free_port
 
 FIRST, LAST = "2024-06-10", "2024-06-16"
 WINDOW = (datetime(2024, 6, 10, tzinfo=timezone.utc), datetime(2024, 6, 17, tzinfo=timezone.utc))
@@ -29,7 +29,7 @@ def cluster(airflow_db, demo_site, tmp_path_factory):
     if not airflow_db.startswith("postgresql"):
         pytest.skip("needs PostgreSQL on 127.0.0.1:5432 (LocalExecutor)")
     home = tmp_path_factory.mktemp("airflow-backfill")
-    port = _free_port()
+    port = free_port()
     env = cluster_env(home, port, airflow_db, base={
         **os.environ,
         "NEWSARCHIVE_STORE": str(home / "archive"),

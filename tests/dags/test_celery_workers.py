@@ -27,9 +27,9 @@ from pipelines.warc.shipping import run_warc_keys
 from pipelines.store import layout, open_store
 from pipelines.archive.tables import ARTICLES_KEY, CAPTURES_KEY
 from spiders.crawl import SUMMARY_NAME
-from tests.conftest import _free_port
 from tests.dags.airflowcluster import (cluster_env, demo_sites_dir, kill_machine, migrate, services,
                                        start, stop, wait_for)
+from tests.support import free_port
 
 pytestmark = pytest.mark.slow
 DAG_ID = "newsarchive_demo"
@@ -58,7 +58,7 @@ def cluster(airflow_db, demo_site, s3_client, tmp_path_factory):
     s3_client.create_bucket(Bucket=bucket)
     tag = uuid.uuid4().hex[:8]       # queues of their own: other test runs may share the broker
     queues = {name: f"{name}-{tag}" for name in ("default", "crawl", "clean")}
-    port = _free_port()
+    port = free_port()
     env = cluster_env(home, port, airflow_db, base={
         **os.environ,
         "NEWSARCHIVE_STORE": f"s3://{bucket}/archive",
