@@ -23,6 +23,7 @@ from spiders.settings import warc_prefix
 from spiders.siteconfig import SiteError, load_site
 from spiders.warcfiles import OPEN_SUFFIX
 
+from pipelines.errors import StepError
 from pipelines.warc import cdxj
 from pipelines.warc import digestindex
 from pipelines.store import layout
@@ -37,10 +38,6 @@ from pipelines.health.steptimes import timed
 from pipelines.store import Store, StoreError, open_store, upload_verified
 
 log = logging.getLogger("newsarchive")
-
-
-class StepError(Exception):
-    """A step failed; the message is one line that says why."""
 
 
 def valid_run_id(run_id: str) -> str:
