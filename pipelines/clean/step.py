@@ -14,6 +14,7 @@ from typing import Callable, Iterable, Iterator
 
 from spiders.siteconfig import SiteDefinition
 
+from pipelines.errors import StepError
 from pipelines.clean.decode import decode_page
 from pipelines.clean.fingerprint import fingerprint
 from pipelines.clean.pool import cleaned
@@ -81,7 +82,7 @@ def _boilerplate(store, keys: list[str], site: SiteDefinition, template_version:
     else:
         template = templates.load(site.name, template_version)
         if template is None:
-            raise ValueError(f"site {site.name} has no template version {template_version}")
+            raise StepError(f"site {site.name} has no template version {template_version}")
     return Boilerplate(template.boilerplate(), template.version)
 
 

@@ -14,9 +14,8 @@ from pipelines.store import layout
 from pipelines.health import runstable
 from pipelines.archive.writer import Archive
 from pipelines.health.runhealth import run_health
-from pipelines.settings import PipelineSettings
+from pipelines.settings import PipelineSettings, open_checked_store
 from pipelines.errors import StepError
-from pipelines.steps import open_checked_store
 
 log = logging.getLogger("newsarchive")
 
