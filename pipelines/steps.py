@@ -327,13 +327,13 @@ def check(site_name: str, run_id: str, settings: PipelineSettings, kind: str = "
 Watch = Callable[[str], ContextManager[Callable | None]]
 
 
-def _unwatched(step: str) -> ContextManager[None]:
+def unwatched(step: str) -> ContextManager[None]:
     return nullcontext()
 
 
 def run(site_name: str, settings: PipelineSettings, run_id: str | None = None, *,
         base_url: str | None = None, window: tuple[datetime, datetime] | None = None,
-        recheck: list[str] | None = None, kind: str = "manual", watch: Watch = _unwatched) -> dict:
+        recheck: list[str] | None = None, kind: str = "manual", watch: Watch = unwatched) -> dict:
     """One whole run: crawl -> upload -> clean -> publish -> check; its manifest with the
     check's result under "health" (a failed check is returned there, not raised: the data
     is published by then). `watch(step)` is entered around each step; what it yields gets
