@@ -170,13 +170,15 @@ def register(sub) -> None:
 
     p = ui.command(sub, "demo-site", cmd_demo_site, "serve the bundled demo news site", store=False)
     p.add_argument("--port", type=int, default=8765)
-    p.add_argument("--revision", type=int, default=1, help="2 publishes revised versions of some articles")
+    p.add_argument("--revision", type=int, choices=(1, 2), default=1,
+                   help="2 publishes revised versions of some articles")
     p.add_argument("--fault", choices=("markup", "robots", "forbidden"),
                    help="break the site on purpose: article markup changed, robots.txt disallowing "
                         "articles, or 403 for every article")
 
     p = ui.command(sub, "demo", cmd_demo, "serve the demo site and run the whole pipeline on it")
-    p.add_argument("--revision", type=int, default=1, help="2 publishes revised versions of some articles")
+    p.add_argument("--revision", type=int, choices=(1, 2), default=1,
+                   help="2 publishes revised versions of some articles")
     p.add_argument("--port", type=int, default=8765, help="port of the demo site (default 8765)")
     p.add_argument("--run-id", type=types.run_id)
 
