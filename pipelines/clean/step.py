@@ -19,6 +19,7 @@ from pipelines.clean.fingerprint import fingerprint
 from pipelines.clean.extract import EXTRACTOR_VERSION, Article, NotAnArticle, extract_article, parse_html
 from pipelines.clean.sitetemplate import Boilerplate, SiteTemplate, TemplateStore, page_keys
 from pipelines.clean.urls import article_id
+from pipelines.archive.tables import CONTENT_FIELDS
 from pipelines.warc.reader import ResponseRecord, iter_responses
 
 HTML_TYPES = {"text/html", "application/xhtml+xml"}
@@ -153,19 +154,13 @@ def _capture_row(record: ResponseRecord, site: SiteDefinition, run_id: str) -> d
 
 
 def article_row(article: Article, record: ResponseRecord, site: SiteDefinition, run_id: str) -> dict:
-    content = {
-        "title": article.title, "text": article.text, "authors": article.authors,
-        "published": article.published, "modified": article.modified,
-        "language": article.language, "section": article.section, "description": article.description,
-        "image_url": article.image_url, "image_caption": article.image_caption,
-        "tags": article.tags, "publisher": article.publisher,
-    }
+    """The article's row of the `articles` table: its page fields and where and when it was read."""
+    page = vars(article)
     return {
+        **page,
         "site": site.name, "article_id": article_id(article.canonical_url), "version": None,
-        "change": None, "content_hash": fingerprint(content),
-        "text_hash": fingerprint({"text": article.text}),
-        "url": article.url, "canonical_url": article.canonical_url, **content,
-        "markdown": article.markdown, "word_count": len(article.text.split()),
+        "change": None, "content_hash": fingerprint({name: page[name] for name in CONTENT_FIELDS}),
+        "text_hash": fingerprint({"text": article.text}), "word_count": len(article.text.split()),
         "fetched_at": warc_datetime(record.fetched_at), "warc_key": record.warc_key,
         "warc_offset": record.offset, "warc_length": record.length,
         "warc_record_id": record.record_id, "run_id": run_id, "extractor": EXTRACTOR_VERSION,

@@ -12,6 +12,7 @@ from spiders.siteconfig import load_site
 from pipelines.schedule import backfill
 from pipelines import steps
 from pipelines.settings import PipelineSettings
+from pipelines.store import layout
 
 console = Console(stderr=True)
 out = Console()
@@ -50,7 +51,7 @@ def cmd_backfill(args) -> int:
             bar.advance(task)
     out.print(f"backfill of {site.name} {args.first} .. {args.last}: {len(planned)} intervals, "
               f"{done} run, {skipped} already finished, {versions} versions added "
-              f"(record: {settings.store_uri}/{backfill.state_key(site.name)})", highlight=False, soft_wrap=True)
+              f"(record: {settings.store_uri}/{layout.backfill_state_key(site.name)})", highlight=False, soft_wrap=True)
     return 0
 
 

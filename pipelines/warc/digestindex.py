@@ -17,7 +17,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from warcio.archiveiterator import ArchiveIterator
 
-from pipelines.store import Store
+from pipelines.store import Store, layout
 
 SCHEMA = pa.schema([
     ("url", pa.string()),
@@ -32,13 +32,9 @@ SCHEMA = pa.schema([
 REQUISITE_SCAN_BYTES = 8 * 1024 * 1024        # pages past this are not read for requisites
 
 
-def index_key(site: str) -> str:
-    return f"indexes/{site}/digests.parquet"
-
-
 def download(store: Store, site: str, dest: Path) -> Path | None:
     """Copy the index to a local file for the crawl process; None before a site's first upload."""
-    key = index_key(site)
+    key = layout.digest_index_key(site)
     if not store.exists(key):
         return None
     dest.parent.mkdir(parents=True, exist_ok=True)
@@ -47,7 +43,7 @@ def download(store: Store, site: str, dest: Path) -> Path | None:
 
 
 def load(store: Store, site: str) -> dict[str, dict]:
-    key = index_key(site)
+    key = layout.digest_index_key(site)
     if not store.exists(key):
         return {}
     rows = pq.read_table(io.BytesIO(store.get_bytes(key))).to_pylist()
@@ -100,5 +96,5 @@ def update(store: Store, site: str, warc_keys: Iterable[str]) -> int:
     buf = io.BytesIO()
     table = pa.Table.from_pylist(sorted(latest.values(), key=lambda r: r["url"]), schema=SCHEMA)
     pq.write_table(table, buf)
-    store.put_bytes(index_key(site), buf.getvalue())
+    store.put_bytes(layout.digest_index_key(site), buf.getvalue())
     return len(latest)

@@ -65,7 +65,7 @@ def referenced_warcs(store: Store, site: str | None) -> set[str]:
     if captures is not None:
         filters = [("site", "=", site)] if site else None
         found |= set(captures.to_pyarrow_table(columns=["warc_key"], filters=filters).column("warc_key").to_pylist())
-    for obj in store.list(f"runs/{site}/" if site else "runs/"):
+    for obj in store.list(layout.runs_prefix(site)):
         if obj.key.endswith(".json"):
             found |= set(json.loads(store.get_bytes(obj.key)).get("warc_keys", []))
     for _site, _run, journal in staged_runs(store, site):
@@ -75,10 +75,10 @@ def referenced_warcs(store: Store, site: str | None) -> set[str]:
 
 def staged_runs(store: Store, site: str | None):
     """(site, run id, upload journal) of every run with a journal in staging."""
-    for obj in store.list(f"staging/{site}/" if site else "staging/"):
-        parts = obj.key.split("/")
-        if len(parts) == 4 and parts[3] == "upload.json":
-            yield parts[1], parts[2], json.loads(store.get_bytes(obj.key))
+    for obj in store.list(layout.staging_prefix(site)):
+        run = layout.journal_run(obj.key)
+        if run:
+            yield *run, json.loads(store.get_bytes(obj.key))
 
 
 def warc_run(store: Store, key: str) -> str | None:
