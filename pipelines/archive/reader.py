@@ -11,13 +11,15 @@ DuckDB, Polars or pyarrow query directly.
 """
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime
 
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.dataset as ds
 from deltalake import DeltaTable
+
+from spiders.dates import parse_time
 
 from pipelines.archive import tables
 from pipelines.store import Store, open_store
@@ -81,14 +83,6 @@ def parse_as_of(value: int | str | datetime | None) -> int | datetime | None:
     if text.isdigit():
         return int(text)
     return parse_time(text)
-
-
-def parse_time(text: str) -> datetime:
-    try:
-        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        raise ValueError(f"not a time: {text!r} (use ISO-8601, e.g. 2024-07-05T12:00:00Z)") from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
 class ArchiveReader:

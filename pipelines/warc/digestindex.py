@@ -2,10 +2,8 @@
 record id of its latest full capture. Crawls read it to write revisit records
 instead of unchanged payloads; uploads bring it up to date. Kept in the store
 (not on the crawling machine) so deduplication works across runs and machines.
-
-    indexes/{site}/digests.parquet   url, payload_digest, warc_date, record_id, warc_key,
-                                     etag, last_modified (validators for conditional re-checks),
-                                     requisites (what an HTML page embeds)
+The file (store.layout.digest_index_key) has the columns of spiders.dedup.SCHEMA, which the
+crawl side reads: validators for conditional re-checks and what an HTML page embeds too.
 """
 from __future__ import annotations
 
@@ -17,18 +15,10 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from warcio.archiveiterator import ArchiveIterator
 
+from spiders.dedup import SCHEMA
+
 from pipelines.store import Store, layout
 
-SCHEMA = pa.schema([
-    ("url", pa.string()),
-    ("payload_digest", pa.string()),
-    ("warc_date", pa.string()),        # WARC-Date as written, for WARC-Refers-To-Date
-    ("record_id", pa.string()),        # for WARC-Refers-To
-    ("warc_key", pa.string()),
-    ("etag", pa.string()),             # the response's validators: a re-check sends them back
-    ("last_modified", pa.string()),
-    ("requisites", pa.list_(pa.string())),   # of an HTML page: fetched again when it answers 304
-])
 REQUISITE_SCAN_BYTES = 8 * 1024 * 1024        # pages past this are not read for requisites
 
 
