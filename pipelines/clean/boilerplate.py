@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import re
 
-from lxml import etree
 
 WORD = re.compile(r"\w+")
 LINK_SHARE = 0.8          # of a paragraph's characters in link text: a teaser or navigation
@@ -117,7 +116,3 @@ def remove(element) -> None:
         else:
             parent.text = (parent.text or "") + element.tail
     parent.remove(element)
-
-
-def strip_links(body) -> None:
-    etree.strip_tags(body, "ref")
