@@ -50,12 +50,21 @@ def parse_day(text: str) -> date:
         raise ValueError(f"not a date: {text!r} (use YYYY-MM-DD)") from None
 
 
-def _feed_date(text: str) -> datetime | None:
-    """RSS pubDate and HTTP dates (RFC 2822); also a bare year-month, as its first day."""
+def parse_http_date(text: str | None) -> datetime | None:
+    """An RFC 2822 date (HTTP's Retry-After and Last-Modified, RSS pubDate) as an aware
+    datetime, or None."""
     try:
-        return parsedate_to_datetime(text)
+        found = parsedate_to_datetime((text or "").strip())
     except (TypeError, ValueError, IndexError):
-        pass
+        return None
+    return found if found.tzinfo else found.replace(tzinfo=timezone.utc)
+
+
+def _feed_date(text: str) -> datetime | None:
+    """RSS pubDate and HTTP dates; also a bare year-month, as its first day."""
+    found = parse_http_date(text)
+    if found is not None:
+        return found
     month = YEAR_MONTH.fullmatch(text)
     if month:
         return datetime(int(month[1]), int(month[2]), 1, tzinfo=timezone.utc)

@@ -3,13 +3,14 @@ and rebuild the CDXJ and digest indexes of WARCs already stored."""
 from __future__ import annotations
 
 import tempfile
-from datetime import date, datetime, timezone
+from datetime import datetime, timezone
 from pathlib import Path
 
 from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
+from spiders.dates import parse_day, parse_time
 from spiders.siteconfig import load_site
 
 from pipelines.settings import PipelineSettings
@@ -67,7 +68,7 @@ def cmd_wacz(args) -> int:
     settings = _settings(args)
     site = load_site(args.site, settings.sites_dir)
     store = open_checked_store(settings)
-    since, until = date.fromisoformat(args.since), date.fromisoformat(args.until or args.since)
+    since, until = parse_day(args.since), parse_day(args.until or args.since)
     output = args.out or Path(f"{site.name}-{since:%Y%m%d}-{until:%Y%m%d}.wacz")
     with console.status(f"packaging {site.name} from {since} to {until}…"):
         result = package(store, site, since, until, output)
@@ -80,7 +81,7 @@ def cmd_wacz(args) -> int:
 def cmd_replay(args) -> int:
     from pipelines.warc.replay import ReplayServer
     store = open_checked_store(_settings(args))
-    at = datetime.fromisoformat(args.at) if args.at else datetime.now(timezone.utc)
+    at = parse_time(args.at) if args.at else datetime.now(timezone.utc)
     with tempfile.TemporaryDirectory(prefix="pywb-") as workdir:
         with ReplayServer(store, Path(workdir), port=args.port) as server:
             out.print(f"pywb replaying {store.uri} at {server.url}", highlight=False)

@@ -18,6 +18,8 @@ from pathlib import Path
 
 from warcio.archiveiterator import ArchiveIterator
 
+from spiders.dates import parse_time
+
 from pipelines.store import layout
 from pipelines.archive import tables
 from pipelines.archive.writer import Archive
@@ -48,7 +50,7 @@ def check_store(store: Store, warc_keys: list[str], site: str | None = None,
     findings.orphans = {key: warc_run(store, key) for key in warc_keys if key not in referenced}
     for run_site, run_id, journal in staged_runs(store, site):
         started = journal.get("started")
-        stale = started is None or now - datetime.fromisoformat(started) >= STALE
+        stale = started is None or now - parse_time(started) >= STALE
         if stale and not store.exists(layout.manifest_key(run_site, run_id)):
             findings.unpublished.append((run_site, run_id))
     if staging_dir is not None and staging_dir.is_dir():

@@ -5,7 +5,7 @@ from datetime import date, datetime, timedelta, timezone
 
 import pytest
 
-from spiders.dates import parse_day, parse_time, to_utc, try_parse_time
+from spiders.dates import parse_day, parse_http_date, parse_time, to_utc, try_parse_time
 
 PLUS3 = timezone(timedelta(hours=3))
 
@@ -53,3 +53,9 @@ def test_days_of_the_command_line():
     assert parse_day("2024-06-10") == date(2024, 6, 10)
     with pytest.raises(ValueError, match=r"not a date: 'June' \(use YYYY-MM-DD\)"):
         parse_day("June")
+
+
+def test_http_dates():
+    assert parse_http_date("Wed, 21 Oct 2015 07:28:00 GMT") == datetime(2015, 10, 21, 7, 28, tzinfo=timezone.utc)
+    assert parse_http_date("Wed, 21 Oct 2015 07:28:00 -0000").tzinfo is not None      # unknown zone: UTC
+    assert parse_http_date("2015-10-21") is None and parse_http_date(None) is None
