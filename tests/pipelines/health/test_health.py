@@ -23,7 +23,6 @@ from pipelines.health.runstable import read_runs
 from pipelines.settings import PipelineSettings
 from spiders.demosite import DemoSite
 from spiders.siteconfig import Health
-from tests.alertsinks import smtp_sink, webhook_sink  # noqa: F401  (fixtures)
 
 CHROMIUM = "/usr/bin/chromium"
 BASELINE = ("first", "second")
