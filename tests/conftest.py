@@ -193,7 +193,7 @@ def warc_archive(demo_site, demo_crawl, tmp_path_factory):
     runs = {}
     for run_id in ("first", "second"):
         if run_id == "second":
-            steps.crawl("demo", run_id, settings, demo_site.base_url, on_line=lambda line: None)
+            steps.crawl("demo", run_id, settings, demo_site.base_url)
         runs[run_id] = steps.upload("demo", run_id, settings)
         steps.clean("demo", run_id, settings)
         steps.publish("demo", run_id, settings)

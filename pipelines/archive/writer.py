@@ -19,6 +19,7 @@ import pyarrow as pa
 from deltalake import CommitProperties, DeltaTable
 from deltalake.exceptions import CommitFailedError, DeltaError
 
+from pipelines.errors import NewsarchiveError
 from pipelines.archive import tables
 from pipelines.store import Store
 
@@ -31,7 +32,7 @@ VERSIONING_COLUMNS = ["article_id", "content_hash", "version", "change", "fetche
 HISTORY_LIMIT = 500                        # commits searched for a publish's own (retries come soon after)
 
 
-class ArchiveError(Exception):
+class ArchiveError(NewsarchiveError):
     """The archive could not be written; the message is one line."""
 
 

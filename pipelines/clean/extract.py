@@ -23,6 +23,7 @@ from trafilatura.core import trafilatura_sequence
 from trafilatura.settings import Extractor
 from trafilatura.utils import load_html
 
+from pipelines.errors import NewsarchiveError
 from pipelines.clean import boilerplate
 from pipelines.clean import markdown
 from pipelines.clean import sitetemplate
@@ -35,7 +36,7 @@ MAX_PAGE_BYTES = 8_000_000        # larger "pages" are data dumps or traps, not 
 MAX_ELEMENTS = 200_000            # likewise for DOMs built to exhaust a parser
 
 
-class NotAnArticle(Exception):
+class NotAnArticle(NewsarchiveError):
     """The page has no article to archive; str() is the reason recorded for it."""
 
 

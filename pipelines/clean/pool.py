@@ -12,16 +12,19 @@ import os
 from collections import deque
 from concurrent.futures import Future, ProcessPoolExecutor
 from itertools import islice
-from typing import Iterable, Iterator
+from typing import Callable, Iterable, Iterator
 
 from spiders.siteconfig import SiteDefinition
 
 from pipelines.clean.sitetemplate import Boilerplate
 from pipelines.warc.reader import ResponseRecord
 
+# (record, site, run id, boilerplate) -> (capture row, article row or None)
+CleanRecord = Callable[[ResponseRecord, SiteDefinition, str, Boilerplate], tuple[dict, dict | None]]
+
 CHUNK = 32                     # records per task: enough to amortise the pickling
 WORKERS_ENV = "NEWSARCHIVE_CLEAN_WORKERS"
-_job: tuple | None = None      # (site, run_id, boilerplate) in a worker
+_job: tuple | None = None      # (clean_record, site, run_id, boilerplate) in a worker
 
 
 def default_workers() -> int:
@@ -31,12 +34,11 @@ def default_workers() -> int:
     return max(1, int(os.environ.get(WORKERS_ENV) or 1))
 
 
-def cleaned(records: Iterable[ResponseRecord], site: SiteDefinition, run_id: str,
+def cleaned(records: Iterable[ResponseRecord], clean_record: CleanRecord, site: SiteDefinition, run_id: str,
             boilerplate: Boilerplate, workers: int | None = None
             ) -> Iterator[tuple[ResponseRecord, dict, dict | None]]:
-    """(record, capture row, article row or None) for every record, in order."""
-    from pipelines.clean.step import clean_record
-
+    """(record, capture row, article row or None) for every record, in order. `clean_record`
+    is a module-level function (the workers import it by name)."""
     workers = workers or default_workers()
     if workers == 1:
         for record in records:
@@ -44,7 +46,7 @@ def cleaned(records: Iterable[ResponseRecord], site: SiteDefinition, run_id: str
         return
     chunks = iter(lambda it=iter(records): list(islice(it, CHUNK)), [])
     with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"),
-                             initializer=_start, initargs=(site, run_id, boilerplate)) as pool:
+                             initializer=_start, initargs=(clean_record, site, run_id, boilerplate)) as pool:
         pending: deque[tuple[list[ResponseRecord], Future]] = deque()
         for chunk in chunks:
             pending.append((chunk, pool.submit(_clean_chunk, chunk)))
@@ -59,13 +61,11 @@ def _done(chunk: list[ResponseRecord], future: Future):
         yield record, capture, article
 
 
-def _start(site: SiteDefinition, run_id: str, boilerplate: Boilerplate) -> None:
+def _start(clean_record: CleanRecord, site: SiteDefinition, run_id: str, boilerplate: Boilerplate) -> None:
     global _job
-    _job = (site, run_id, boilerplate)
+    _job = (clean_record, site, run_id, boilerplate)
 
 
 def _clean_chunk(chunk: list[ResponseRecord]) -> list[tuple[dict, dict | None]]:
-    from pipelines.clean.step import clean_record
-
-    site, run_id, boilerplate = _job
+    clean_record, site, run_id, boilerplate = _job
     return [clean_record(record, site, run_id, boilerplate) for record in chunk]

@@ -14,15 +14,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, Callable, Iterator
 
+from spiders.errors import NewsarchiveError
+
 CHUNK_SIZE = 1024 * 1024
 
 
-
-class StoreError(Exception):
+class StoreError(NewsarchiveError):
     """A store operation failed.  ``str(e)`` is always exactly one line."""
-
-    def __init__(self, message: object):
-        super().__init__(" ".join(str(message).split()))
 
 
 @dataclass(frozen=True)

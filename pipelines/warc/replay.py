@@ -18,12 +18,13 @@ from pathlib import Path
 
 import yaml
 
+from pipelines.errors import NewsarchiveError
 from pipelines.store import Store, layout
 
 WAYBACK = str(Path(sys.executable).with_name("wayback"))
 
 
-class ReplayError(Exception):
+class ReplayError(NewsarchiveError):
     """pywb could not be started; one line."""
 
 
