@@ -137,7 +137,7 @@ def _finished_crawl(site: str, run_id: str, settings: PipelineSettings) -> dict 
     summary = json.loads(path.read_text()) if path.is_file() and not _unfinished_files(path.parent) else {}
     if summary.get("responses"):                   # one that fetched nothing failed: crawl again
         return summary
-    journal = _staged_json(open_store(settings.store_uri), site, run_id, "upload.json")
+    journal = _staged_json(open_store(settings.store_uri), site, run_id, layout.UPLOAD_JOURNAL)
     return journal["crawl"] if journal and journal.get("complete") else None
 
 
@@ -167,13 +167,13 @@ def upload(site_name: str, run_id: str, settings: PipelineSettings) -> list[str]
     if manifest is not None and not any(out.glob("*.warc.gz")):
         _remove_if_done(out)
         return manifest["warc_keys"]         # a retry after the run was published
-    if not out.is_dir() and _staged_json(store, site_name, run_id, "upload.json") is None:
+    if not out.is_dir() and _staged_json(store, site_name, run_id, layout.UPLOAD_JOURNAL) is None:
         raise StepError(f"run {run_id} of {site_name} was never crawled here (no {out}): nothing to upload")
     summary_path = out / SUMMARY_NAME
     if _unfinished_files(out) or (out.is_dir() and not summary_path.is_file() and any(out.glob("*.warc.gz"))):
         raise StepError(f"the crawl of run {run_id} of {site_name} did not finish ({out}): "
                         "run the crawl step again")
-    journal = _staged_json(store, site_name, run_id, "upload.json") or {"crawl": {}, "warc_keys": []}
+    journal = _staged_json(store, site_name, run_id, layout.UPLOAD_JOURNAL) or {"crawl": {}, "warc_keys": []}
     if summary_path.is_file():
         journal["crawl"] = json.loads(summary_path.read_text())
     known = set(journal["warc_keys"]) | set(run_warc_keys(store, site_name, run_id))
@@ -201,13 +201,13 @@ def upload(site_name: str, run_id: str, settings: PipelineSettings) -> list[str]
 def _write_journal(store: Store, site: str, run_id: str, journal: dict, warc_keys: set[str]) -> None:
     journal["warc_keys"] = sorted(warc_keys)
     journal.setdefault("started", datetime.now(timezone.utc).isoformat(timespec="seconds"))
-    store.put_bytes(layout.staging_key(site, run_id, "upload.json"), json.dumps(journal, indent=2).encode())
+    store.put_bytes(layout.staging_key(site, run_id, layout.UPLOAD_JOURNAL), json.dumps(journal, indent=2).encode())
 
 
 def attach_warcs(store: Store, site: str, run_id: str, warc_keys: list[str]) -> None:
     """Add stored WARCs to a run's upload journal and to the site's indexes (`verify --repair`
     of an upload that died between storing a WARC and journaling it)."""
-    journal = _staged_json(store, site, run_id, "upload.json") or {"crawl": {}, "warc_keys": []}
+    journal = _staged_json(store, site, run_id, layout.UPLOAD_JOURNAL) or {"crawl": {}, "warc_keys": []}
     cdxj.index_warcs(store, site, sorted(warc_keys))
     digestindex.update(store, site, warc_keys)
     journal["complete"] = True
@@ -217,8 +217,8 @@ def attach_warcs(store: Store, site: str, run_id: str, warc_keys: list[str]) -> 
 def run_warc_keys(store: Store, site: str, run_id: str) -> list[str]:
     """The run's WARCs in the store, found by name (each run's files carry its own prefix)."""
     prefix = warc_prefix(site, run_id) + "-"
-    return [o.key for o in store.list(f"warcs/{site}/")
-            if o.key.endswith(".warc.gz") and o.key.rsplit("/", 1)[-1].startswith(prefix)]
+    return [o.key for o in store.list(layout.warc_prefix(site))
+            if layout.is_warc(o.key) and o.key.rsplit("/", 1)[-1].startswith(prefix)]
 
 
 def _staged_json(store: Store, site: str, run_id: str, name: str) -> dict | None:
@@ -262,7 +262,7 @@ def clean(site_name: str, run_id: str, settings: PipelineSettings,
     return counts
 
 
-STAGED = ("captures.parquet", "articles.parquet", "upload.json")
+STAGED = ("captures.parquet", "articles.parquet", layout.UPLOAD_JOURNAL)
 
 
 def publish(site_name: str, run_id: str, settings: PipelineSettings) -> dict:
@@ -295,7 +295,7 @@ def published(store: Store, site: str, run_id: str) -> dict | None:
     """The run's manifest, if it published the crawl staged now (a retry, not a re-run of the run)."""
     key = layout.manifest_key(site, run_id)
     manifest = json.loads(store.get_bytes(key)) if store.exists(key) else None
-    journal = _staged_json(store, site, run_id, "upload.json") if manifest else None
+    journal = _staged_json(store, site, run_id, layout.UPLOAD_JOURNAL) if manifest else None
     return manifest if journal is None or journal.get("crawl") == manifest.get("crawl") else None
 
 
@@ -305,7 +305,7 @@ def publish_id(run_id: str, crawl: dict) -> str:
 
 
 def _uploaded(store: Store, site: str, run_id: str) -> dict:
-    record = _staged_json(store, site, run_id, "upload.json")
+    record = _staged_json(store, site, run_id, layout.UPLOAD_JOURNAL)
     if record is None:
         raise StepError(f"run {run_id} of {site} has nothing uploaded: run the upload step first")
     return record

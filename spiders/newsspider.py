@@ -25,7 +25,8 @@ from .conditional import CONDITIONAL
 from .dedup import DigestIndex
 from .links import LinkFilter, page_of
 from .siteconfig import SiteDefinition
-from .window import Window, date_in_url, parse_date
+from .dates import try_parse_time
+from .window import Window, date_in_url
 
 
 class NewsSpider(scrapy.Spider):
@@ -147,13 +148,13 @@ class NewsSpider(scrapy.Spider):
     # -- the window ------------------------------------------------------------
     def _prune_index_entry(self, lastmod: str | None) -> bool:
         """A child sitemap last changed before the window holds nothing dated in it."""
-        when = parse_date(lastmod)
+        when = try_parse_time(lastmod, feeds=True)
         return self.window is not None and when is not None and when < self.window.since
 
     def _dated_in_window(self, text: str | None) -> bool:
         if self.window is None:
             return True
-        when = parse_date(text)
+        when = try_parse_time(text, feeds=True)
         if when is None:
             self.crawler.stats.inc_value("window/undated_entries")   # counted, never guessed
             return False

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import pyarrow as pa
 from deltalake import CommitProperties, DeltaTable
-from deltalake.exceptions import CommitFailedError, DeltaError, TableNotFoundError
+from deltalake.exceptions import CommitFailedError, DeltaError
 
 from pipelines.errors import NewsarchiveError
 from pipelines.archive import tables
@@ -53,11 +53,7 @@ class Archive:
         self.store = store
 
     def table(self, key: str, version: int | None = None) -> DeltaTable | None:
-        try:
-            return DeltaTable(self.store.table_uri(key), version=version,
-                              storage_options=self.store.storage_options())
-        except TableNotFoundError:
-            return None
+        return tables.open_table(self.store, key, version)
 
     def ensure_tables(self) -> None:
         """Create the tables once, even when several publishes start on an empty store."""
