@@ -97,7 +97,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--parent-pid", type=int, help="end when this process (the pipeline step) ends")
     args = parser.parse_args(argv)
     if args.parent_pid:
-        _die_with(args.parent_pid)
+        die_with(args.parent_pid)
     try:
         writable_folder(args.out)
         window = _window(args.since, args.until)
@@ -117,9 +117,11 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def _die_with(parent_pid: int) -> None:
+def die_with(parent_pid: int) -> None:
     """Linux: killed with the step that started it, so a retry of the step never finds a crawler
-    of the dead attempt still writing into the run folder it replaces."""
+    (or a clean worker) of the dead attempt still writing into the run folder it replaces.
+    The signal comes when the parent's starting thread ends: start children from a thread
+    that lives as long as they do."""
     try:
         import ctypes
         import signal
