@@ -176,6 +176,8 @@ def timed(cmd: list[str], cwd: Path, env: dict | None = None) -> dict:
 def row(name: str, responses: int | None, t: dict) -> dict:
     rate = responses / t["wall"] if responses else None
     cpu_k = t["cpu"] / responses * 1000 if responses else None
+    print(f"{name}: {responses or ''} responses, {t['wall']:.1f} s, peak RSS {t['rss_mb']:.1f} MB",
+          file=sys.stderr, flush=True)         # as it comes: a long run that fails later still tells
     return {"what": name, "responses": responses, "seconds": round(t["wall"], 2),
             "rate": round(rate, 1) if rate else None, "cpu_s_per_1000": round(cpu_k, 2) if cpu_k else None,
             "peak_rss_mb": round(t["rss_mb"], 1)}
