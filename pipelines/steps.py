@@ -3,19 +3,20 @@ crawl -> upload -> clean -> publish. Each step takes plain arguments and
 returns a small JSON-able dict, so an Airflow task can hand it to the next."""
 from __future__ import annotations
 
-import io
 import json
 import logging
 import os
 import re
+import shutil
 import subprocess
 import sys
+import tempfile
 import time
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable
 
-import pyarrow.parquet as pq
 
 from spiders.crawl import SUMMARY_NAME, writable_folder
 from spiders.runids import check_run_id
@@ -246,9 +247,10 @@ def publish(site_name: str, run_id: str, settings: PipelineSettings) -> dict:
     manifest = published(store, site_name, valid_run_id(run_id))
     if manifest is None:
         uploaded = _uploaded(store, site_name, run_id)
-        staged = {name: _read_staged(store, site_name, run_id, name) for name in ("captures", "articles")}
-        result = Archive(store).publish(site_name, run_id, staged["captures"], staged["articles"],
-                                        publish_id=publish_id(run_id, uploaded["crawl"]))
+        with _staged_file(store, site_name, run_id, "captures") as captures, \
+                _staged_file(store, site_name, run_id, "articles") as articles:
+            result = Archive(store).publish(site_name, run_id, captures, articles,
+                                            publish_id=publish_id(run_id, uploaded["crawl"]))
         manifest = {
             "site": site_name, "run_id": run_id,
             "published_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
@@ -284,8 +286,17 @@ def _uploaded(store: Store, site: str, run_id: str) -> dict:
     return record
 
 
-def _read_staged(store: Store, site: str, run_id: str, name: str) -> list[dict]:
+@contextmanager
+def _staged_file(store: Store, site: str, run_id: str, name: str):
+    """A local copy of a staged Parquet file, streamed from the store (never whole in memory)."""
     key = keys.staging_key(site, run_id, f"{name}.parquet")
     if not store.exists(key):
         raise StepError(f"run {run_id} of {site} has nothing cleaned ({key}): run the clean step first")
-    return pq.read_table(io.BytesIO(store.get_bytes(key))).to_pylist()
+    fd, local = tempfile.mkstemp(prefix=f"publish-{name}-", suffix=".parquet")
+    path = Path(local)
+    try:
+        with os.fdopen(fd, "wb") as out, store.open(key) as stored:
+            shutil.copyfileobj(stored, out, 1 << 20)
+        yield path
+    finally:
+        path.unlink(missing_ok=True)
