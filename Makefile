@@ -26,7 +26,7 @@ test: $(STAMP)
 # The archive goes to $$NEWSARCHIVE_STORE (default ./archive; s3://bucket/prefix works too).
 AIRFLOW_PORT ?= 8080
 airflow: $(STAMP)
-	$(BIN)/python -m pipelines.localairflow --port $(AIRFLOW_PORT)
+	$(BIN)/python -m pipelines.schedule.localairflow --port $(AIRFLOW_PORT)
 
 # Re-resolve every pinned version (needs the package index).
 lock: $(STAMP)

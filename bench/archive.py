@@ -21,13 +21,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from pipelines.archive import Archive                 # noqa: E402
-from pipelines.fingerprint import fingerprint        # noqa: E402
-from pipelines.maintain import maintain              # noqa: E402
-from pipelines.reader import open_archive            # noqa: E402
+from pipelines.archive.writer import Archive                 # noqa: E402
+from pipelines.clean.fingerprint import fingerprint        # noqa: E402
+from pipelines.archive.maintain import maintain              # noqa: E402
+from pipelines.archive.reader import open_archive            # noqa: E402
 from pipelines.store import open_store               # noqa: E402
-from pipelines.tables import ARTICLES                # noqa: E402
-from pipelines.urls import article_id                # noqa: E402
+from pipelines.archive.tables import ARTICLES                # noqa: E402
+from pipelines.clean.urls import article_id                # noqa: E402
 
 WORDS = ("war minister said talks city region front aid energy grid council report court vote "
          "budget army drone strike shelter market export grain port rail border summit").split()
@@ -98,7 +98,7 @@ def main() -> int:
     out = root / "export.parquet"
     # VmHWM, not ru_maxrss: Linux carries ru_maxrss over from the parent across exec
     code = ("import sys, time; sys.path.insert(0, %r)\n"
-            "from pipelines.reader import open_archive; from pipelines.export import export\n"
+            "from pipelines.archive.reader import open_archive; from pipelines.archive.export import export\n"
             "t = time.perf_counter(); n = export(open_archive(%r), __import__('pathlib').Path(%r), 'parquet')\n"
             "hwm = [l for l in open('/proc/self/status') if l.startswith('VmHWM')][0].split()[1]\n"
             "print(n, time.perf_counter() - t, hwm)"

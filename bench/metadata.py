@@ -28,9 +28,9 @@ sys.path.insert(0, str(ROOT))
 from trafilatura.utils import load_html                          # noqa: E402
 
 from bench.extraction import DEFAULT_DATASET, load_dataset        # noqa: E402
-from pipelines import jsonld                                      # noqa: E402
-from pipelines.charset import decode_page                         # noqa: E402
-from pipelines.metadata import extract_metadata, parse_date, split_authors  # noqa: E402
+from pipelines.clean import jsonld                                      # noqa: E402
+from pipelines.clean.decode import decode_page                         # noqa: E402
+from pipelines.clean.metadata import extract_metadata, parse_date, split_authors  # noqa: E402
 
 
 @dataclass

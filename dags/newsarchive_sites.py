@@ -8,7 +8,7 @@ discovery unless their `discovery` param says "window".
 
 `check` compares the run's health with the site's recent runs and fails, in one line
 naming what changed, when the site looks broken (the data is published by then). Failed
-tasks alert through the notifiers set up by NEWSARCHIVE_ALERT_* (pipelines/alerts.py).
+tasks alert through the notifiers set up by NEWSARCHIVE_ALERT_* (pipelines/health/alerts.py).
 
 Parsing stays fast: only the site files are read here (no network, no pandas,
 Scrapy or Delta imports); the tasks import the pipeline when they run.
@@ -20,7 +20,7 @@ from datetime import datetime, timedelta
 
 from airflow.sdk import DAG, Asset, CronDataIntervalTimetable, Param, get_current_context, task
 
-from pipelines.alerts import failure_notifiers
+from pipelines.health.alerts import failure_notifiers
 from pipelines.settings import PipelineSettings
 from spiders.siteconfig import SiteDefinition, load_sites
 
@@ -79,7 +79,7 @@ def build_dag(site: SiteDefinition) -> DAG:
         def crawl() -> dict:
             """Runs Scrapy in its own process; WARCs land in the staging folder."""
             from pipelines import steps
-            from pipelines.recheck import recheck_urls
+            from pipelines.schedule.recheck import recheck_urls
 
             run_id, settings = _run()
             context = get_current_context()
@@ -118,7 +118,7 @@ def build_dag(site: SiteDefinition) -> DAG:
         @task(retries=0)
         def check(published: dict) -> dict:
             """The run's health against the site's baseline; fails naming what changed."""
-            from pipelines import runcheck
+            from pipelines.health import runcheck
 
             run_id, settings = _run()
             run_type = str(get_current_context()["dag_run"].run_type).split(".")[-1].lower()

@@ -24,13 +24,18 @@ from spiders.settings import warc_prefix
 from spiders.siteconfig import SiteError, load_site
 from spiders.warcfiles import OPEN_SUFFIX
 
-from . import cdxj, digestindex, keys, steptimes, tables, warcindexes
-from .archive import Archive
-from .clean import clean_stream, skip_counts
-from .stagedparquet import StagedParquet
-from .settings import PipelineSettings
-from .steptimes import timed
-from .store import Store, StoreError, open_store, upload_verified
+from pipelines.warc import cdxj
+from pipelines.warc import digestindex
+from pipelines.store import layout
+from pipelines.health import steptimes
+from pipelines.archive import tables
+from pipelines.warc import indexes
+from pipelines.archive.writer import Archive
+from pipelines.clean.step import clean_stream, skip_counts
+from pipelines.archive.staged import StagedParquet
+from pipelines.settings import PipelineSettings
+from pipelines.health.steptimes import timed
+from pipelines.store import Store, StoreError, open_store, upload_verified
 
 log = logging.getLogger("newsarchive")
 
@@ -89,7 +94,7 @@ def crawl(site_name: str, run_id: str, settings: PipelineSettings, base_url: str
         recheck_file.parent.mkdir(parents=True, exist_ok=True)
         recheck_file.write_text("\n".join(recheck) + "\n")
         cmd += ["--recheck", str(recheck_file)]
-    cmd += warcindexes.before_crawl(settings, site_name, run_id)    # revisits need the digest index
+    cmd += indexes.before_crawl(settings, site_name, run_id)    # revisits need the digest index
     cmd += ["--parent-pid", str(os.getpid())]      # it dies with this process: no crawler left writing
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, bufsize=1)
     tail: list[str] = []
@@ -162,10 +167,10 @@ def upload(site_name: str, run_id: str, settings: PipelineSettings) -> list[str]
         _write_journal(store, site_name, run_id, journal, known)
 
     for path in local:
-        key = keys.warc_key(site_name, path.name)
+        key = layout.warc_key(site_name, path.name)
         upload_verified(store, path, key, before_delete=lambda stored, key=key: record(key))
         log.info("uploaded %s", key)
-    warcindexes.after_upload(store, settings, site_name, run_id, sorted(known))   # CDXJ, digest index
+    indexes.after_upload(store, settings, site_name, run_id, sorted(known))   # CDXJ, digest index
     journal["complete"] = True
     _write_journal(store, site_name, run_id, journal, known)
     _remove_if_done(out)
@@ -175,7 +180,7 @@ def upload(site_name: str, run_id: str, settings: PipelineSettings) -> list[str]
 def _write_journal(store: Store, site: str, run_id: str, journal: dict, warc_keys: set[str]) -> None:
     journal["warc_keys"] = sorted(warc_keys)
     journal.setdefault("started", datetime.now(timezone.utc).isoformat(timespec="seconds"))
-    store.put_bytes(keys.staging_key(site, run_id, "upload.json"), json.dumps(journal, indent=2).encode())
+    store.put_bytes(layout.staging_key(site, run_id, "upload.json"), json.dumps(journal, indent=2).encode())
 
 
 def attach_warcs(store: Store, site: str, run_id: str, warc_keys: list[str]) -> None:
@@ -196,7 +201,7 @@ def run_warc_keys(store: Store, site: str, run_id: str) -> list[str]:
 
 
 def _staged_json(store: Store, site: str, run_id: str, name: str) -> dict | None:
-    key = keys.staging_key(site, run_id, name)
+    key = layout.staging_key(site, run_id, name)
     return json.loads(store.get_bytes(key)) if store.exists(key) else None
 
 
@@ -229,7 +234,7 @@ def clean(site_name: str, run_id: str, settings: PipelineSettings,
                 counts["articles"] += 1
     try:
         for name, staged in (("captures", captures), ("articles", articles)):
-            store.put_file(staged.path, keys.staging_key(site_name, run_id, f"{name}.parquet"))
+            store.put_file(staged.path, layout.staging_key(site_name, run_id, f"{name}.parquet"))
     finally:
         captures.path.unlink(missing_ok=True)
         articles.path.unlink(missing_ok=True)
@@ -259,16 +264,16 @@ def publish(site_name: str, run_id: str, settings: PipelineSettings) -> dict:
         }
         manifest["step_seconds"] = {**steptimes.collect(store, site_name, run_id),
                                     "publish": round(time.monotonic() - started, 3)}
-        store.put_bytes(keys.manifest_key(site_name, run_id), json.dumps(manifest, indent=2, default=str).encode())
+        store.put_bytes(layout.manifest_key(site_name, run_id), json.dumps(manifest, indent=2, default=str).encode())
     for name in STAGED:                   # the manifest is written: the staged copies can go
-        store.delete(keys.staging_key(site_name, run_id, name))
+        store.delete(layout.staging_key(site_name, run_id, name))
     steptimes.clear(store, site_name, run_id)
     return manifest
 
 
 def published(store: Store, site: str, run_id: str) -> dict | None:
     """The run's manifest, if it published the crawl staged now (a retry, not a re-run of the run)."""
-    key = keys.manifest_key(site, run_id)
+    key = layout.manifest_key(site, run_id)
     manifest = json.loads(store.get_bytes(key)) if store.exists(key) else None
     journal = _staged_json(store, site, run_id, "upload.json") if manifest else None
     return manifest if journal is None or journal.get("crawl") == manifest.get("crawl") else None
@@ -289,7 +294,7 @@ def _uploaded(store: Store, site: str, run_id: str) -> dict:
 @contextmanager
 def _staged_file(store: Store, site: str, run_id: str, name: str):
     """A local copy of a staged Parquet file, streamed from the store (never whole in memory)."""
-    key = keys.staging_key(site, run_id, f"{name}.parquet")
+    key = layout.staging_key(site, run_id, f"{name}.parquet")
     if not store.exists(key):
         raise StepError(f"run {run_id} of {site} has nothing cleaned ({key}): run the clean step first")
     fd, local = tempfile.mkstemp(prefix=f"publish-{name}-", suffix=".parquet")

@@ -1,7 +1,7 @@
 """The crawl side of deduplication: which payload each URL had at its latest capture.
 
 The pipeline downloads the site's digest index from the store before a crawl
-(pipelines/digestindex.py) and hands its path to the crawl process; the capture
+(pipelines/warc/digestindex.py) and hands its path to the crawl process; the capture
 extension asks it whether a response's payload is unchanged, and tells it about
 every full response it writes so a URL fetched twice in one run dedups too."""
 from __future__ import annotations
@@ -13,7 +13,7 @@ import pyarrow.parquet as pq
 
 from .warcrecords import EarlierCapture
 
-# Columns of the index file (written by pipelines/digestindex.py); validators may be absent
+# Columns of the index file (written by pipelines/warc/digestindex.py); validators may be absent
 # from an index written before they were kept.
 COLUMNS = ("url", "payload_digest", "warc_date", "record_id")
 VALIDATORS = ("etag", "last_modified", "requisites")

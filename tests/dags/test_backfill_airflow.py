@@ -14,9 +14,9 @@ import pytest
 import sqlalchemy as sa
 from deltalake import DeltaTable
 
-from pipelines.localairflow import AIRFLOW, REPO, airflow_env, ensure_pools
+from pipelines.schedule.localairflow import AIRFLOW, REPO, airflow_env, ensure_pools
 from pipelines.store import open_store
-from pipelines.tables import ARTICLES_KEY
+from pipelines.archive.tables import ARTICLES_KEY
 from spiders.demosite.content import build_articles
 from tests.conftest import _free_port
 

@@ -10,7 +10,7 @@ import pytest
 from deltalake import DeltaTable
 
 from pipelines.store import open_store
-from pipelines.tables import ARTICLES_KEY
+from pipelines.archive.tables import ARTICLES_KEY
 from spiders.siteconfig import load_sites
 
 REPO = Path(__file__).resolve().parents[2]

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.cli import main as cli_main
+from pipelines.cli.main import main as cli_main
 from spiders.siteconfig import load_sites
 
 REPO = Path(__file__).resolve().parents[2]

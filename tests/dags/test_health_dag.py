@@ -6,8 +6,8 @@ import shutil
 
 import pytest
 
-from pipelines import runcheck
-from pipelines.runstable import read_runs
+from pipelines.health import runcheck
+from pipelines.health.runstable import read_runs
 from pipelines.settings import PipelineSettings
 from pipelines.store import open_store
 from spiders.demosite import DemoSite

@@ -15,11 +15,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pipelines import steps
-from pipelines.archive import Archive
+from pipelines.archive.writer import Archive
 from pipelines.settings import PipelineSettings
 from pipelines.store import Store, open_store
-from pipelines.tables import ARTICLES_KEY, CAPTURES_KEY
-from pipelines.verify import verify
+from pipelines.archive.tables import ARTICLES_KEY, CAPTURES_KEY
+from pipelines.warc.verify import verify
 from spiders.crawl import SUMMARY_NAME
 
 SITE = "demo"
@@ -81,7 +81,7 @@ def stage_warcs(settings: PipelineSettings, run_id: str, warcs: list[Path], summ
 
 def start_step(step: str, run_id: str, settings: PipelineSettings, log: Path, *extra: str,
                env: dict | None = None) -> subprocess.Popen:
-    cmd = [sys.executable, "-m", "pipelines.cli", step, SITE, "--run-id", run_id,
+    cmd = [sys.executable, "-m", "pipelines.cli.main", step, SITE, "--run-id", run_id,
            "--store", settings.store_uri, "--staging", str(settings.staging_dir), *extra]
     with open(log, "w") as out:
         return subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, env={**os.environ, **(env or {})})

@@ -8,13 +8,13 @@ import random
 import pytest
 
 from pipelines import steps
-from pipelines.archive import Archive
+from pipelines.archive.writer import Archive
 from pipelines.store import open_store
-from pipelines.tables import ARTICLES_KEY, CAPTURES_KEY
+from pipelines.archive.tables import ARTICLES_KEY, CAPTURES_KEY
 from spiders.crawl import SUMMARY_NAME
 from tests.conftest import _free_port
 
-from .exactlyonce import (SEED, SITE, assert_same_archive, baseline_state, kill_after, run_until_done,
+from tests.pipelines.exactlyonce import (SEED, SITE, assert_same_archive, baseline_state, kill_after, run_until_done,
                           settings_for, stage_warcs, start_s3_server, start_step, stop_s3_server)
 
 RUN = "run-kill"

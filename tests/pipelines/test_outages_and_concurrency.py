@@ -14,14 +14,14 @@ from datetime import timedelta
 import pyarrow.parquet as pq
 import pytest
 
-from pipelines import keys
-from pipelines.archive import Archive
+from pipelines.store import layout
+from pipelines.archive.writer import Archive
 from pipelines.store import open_store
-from pipelines.tables import ARTICLES_KEY, CAPTURES_KEY
+from pipelines.archive.tables import ARTICLES_KEY, CAPTURES_KEY
 from spiders.crawl import SUMMARY_NAME
 from tests.conftest import _free_port
 
-from .exactlyonce import (SEED, SITE, assert_same_archive, baseline_state, last_line, publish_worker,
+from tests.pipelines.exactlyonce import (SEED, SITE, assert_same_archive, baseline_state, last_line, publish_worker,
                           run_until_done, settings_for, stage_warcs, start_s3_server, start_step,
                           stop_s3_server)
 
@@ -104,7 +104,7 @@ def staged_rows(tmp_path, demo_crawl) -> tuple[list[dict], list[dict]]:
     store = open_store(settings.store_uri)
 
     def read(name):
-        data = store.get_bytes(keys.staging_key(SITE, RUN, f"{name}.parquet"))
+        data = store.get_bytes(layout.staging_key(SITE, RUN, f"{name}.parquet"))
         return pq.read_table(io.BytesIO(data)).to_pylist()
 
     return read("captures")[:ARTICLES], read("articles")[:ARTICLES]

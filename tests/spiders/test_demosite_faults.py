@@ -1,7 +1,7 @@
 """The demo site's fault modes, page by page (the health tests crawl them)."""
 import pytest
 
-from pipelines.extract import extract_article
+from pipelines.clean.extract import extract_article
 from spiders.demosite import pages
 from spiders.demosite.server import route
 

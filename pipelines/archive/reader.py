@@ -1,0 +1,197 @@
+"""The versioned archive, read side: a small API for notebooks and the CLI.
+
+    from pipelines.archive.reader import open_archive
+    archive = open_archive("./archive")                # or "s3://bucket/prefix"
+    archive.articles()                                  # newest version of every article (pandas)
+    archive.history("https://site/story/")              # every version, first and last seen
+    open_archive("./archive", as_of="2024-07-05T00:00:00Z").articles()   # time travel
+
+Tables are read with deltalake; `dataset()` gives a pyarrow dataset that
+DuckDB, Polars or pyarrow query directly.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.dataset as ds
+from deltalake import DeltaTable
+from deltalake.exceptions import TableNotFoundError
+
+from pipelines.archive import tables
+from pipelines.store import Store, open_store
+from pipelines.clean.urls import article_id
+
+
+def eq(name: str, value, cast: bool = True) -> pc.Expression:
+    """Equality on a string column. Files written by a Delta merge store strings as
+    string_view, which pyarrow will not compare with a plain string scalar; the
+    cast makes it work everywhere, at the price of file skipping by statistics."""
+    return (pc.field(name).cast(pa.string()) if cast else pc.field(name)) == value
+
+
+def scan(dataset: ds.Dataset, columns: list[str] | None = None, **equals) -> pa.Table:
+    """Rows where every column equals its value. Row groups whose Parquet statistics
+    rule the first value out are never read, so finding one article among a million
+    versions reads a few row groups, not the whole table."""
+    name, value = next(iter(equals.items()))
+    fragments = [piece for fragment in dataset.get_fragments() for piece in _row_groups_with(fragment, name, value)]
+    if not fragments:
+        return dataset.schema.empty_table().select(columns) if columns else dataset.schema.empty_table()
+    pruned = ds.FileSystemDataset(fragments, dataset.schema, dataset.format, dataset.filesystem)
+    expr = None
+    for key, wanted in equals.items():
+        term = eq(key, wanted)
+        expr = term if expr is None else expr & term
+    return pruned.to_table(filter=expr, columns=columns)
+
+
+def _row_groups_with(fragment, name: str, value: str) -> list:
+    """The fragment, narrowed to the row groups whose min/max can hold `value`."""
+    try:
+        fragment.ensure_complete_metadata()
+        groups = fragment.row_groups
+    except (AttributeError, pa.ArrowInvalid):
+        return [fragment]
+    keep = [g.id for g in groups if _may_hold(g.statistics.get(name), value)]
+    return [fragment.subset(row_group_ids=keep)] if keep else []
+
+
+def _may_hold(stats: dict | None, value: str) -> bool:
+    if not stats or stats.get("min") is None or stats.get("max") is None:
+        return True      # no statistics (e.g. a partition column): cannot rule it out
+    low, high = (v.decode() if isinstance(v, bytes) else str(v) for v in (stats["min"], stats["max"]))
+    return low <= value <= high
+
+
+class ArchiveNotFound(Exception):
+    """No archive (or no such article) where one was asked for; the message is one line."""
+
+
+def open_archive(store: Store | str, as_of: int | str | datetime | None = None) -> "ArchiveReader":
+    return ArchiveReader(store if isinstance(store, Store) else open_store(store), as_of)
+
+
+def parse_as_of(value: int | str | datetime | None) -> int | datetime | None:
+    """A table version (an integer) or a moment (ISO-8601; naive means UTC)."""
+    if value is None or isinstance(value, (int, datetime)):
+        return value
+    text = str(value).strip()
+    if text.isdigit():
+        return int(text)
+    return parse_time(text)
+
+
+def parse_time(text: str) -> datetime:
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise ValueError(f"not a time: {text!r} (use ISO-8601, e.g. 2024-07-05T12:00:00Z)") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
+class ArchiveReader:
+    def __init__(self, store: Store, as_of: int | str | datetime | None = None):
+        self.store = store
+        self.as_of = parse_as_of(as_of)
+
+    # -- tables ---------------------------------------------------------------------
+    def table(self, key: str = tables.ARTICLES_KEY) -> DeltaTable:
+        try:
+            table = DeltaTable(self.store.table_uri(key), storage_options=self.store.storage_options())
+        except TableNotFoundError:
+            raise ArchiveNotFound(f"no archive table {key!r} in {self.store.uri}") from None
+        if self.as_of is not None:
+            table.load_as_version(self.as_of)
+        return table
+
+    def dataset(self, key: str = tables.ARTICLES_KEY) -> ds.Dataset:
+        return self.table(key).to_pyarrow_dataset()
+
+    def extractor(self) -> str | None:
+        """The extractor whose output is read by default: the one of the newest version row."""
+        data = self.dataset().to_table(columns=["extractor", "fetched_at"])
+        if not data.num_rows:
+            return None
+        newest = pc.index(data["fetched_at"], pc.max(data["fetched_at"])).as_py()
+        return str(data["extractor"][newest].as_py())
+
+    # -- articles and versions ---------------------------------------------------------
+    def versions(self, site: str | None = None, extractor: str | None = None,
+                 columns: list[str] | None = None) -> pd.DataFrame:
+        """Every version of every article (one extractor's output)."""
+        expr = eq("extractor", extractor or self.extractor())
+        if site:
+            expr &= eq("site", site)
+        return self.dataset().to_table(filter=expr, columns=columns).to_pandas()
+
+    def articles(self, site: str | None = None) -> pd.DataFrame:
+        """The newest version of every article."""
+        frame = self.versions(site)
+        if frame.empty:
+            return frame
+        return frame.sort_values("version").groupby("article_id", as_index=False).tail(1).reset_index(drop=True)
+
+    def captures(self, site: str | None = None) -> pd.DataFrame:
+        expr = eq("site", site) if site else None
+        return self.dataset(tables.CAPTURES_KEY).to_table(filter=expr).to_pandas()
+
+    def history(self, url: str) -> pd.DataFrame:
+        """The versions of one article, oldest first, with when each was first and last seen."""
+        frame = self._versions_of(url)
+        seen = self._sightings(frame["article_id"].iloc[0])
+        frame["first_seen"] = frame["fetched_at"]
+        frame["last_seen"] = frame["fetched_at"]
+        for i, row in frame.iterrows():
+            moments = seen.get(row["content_hash"], [])
+            if moments:
+                frame.at[i, "first_seen"] = min([row["fetched_at"], *moments])
+                frame.at[i, "last_seen"] = max([row["fetched_at"], *moments])
+        return frame.sort_values("version").reset_index(drop=True)
+
+    def show(self, url: str, at: str | datetime | None = None, version: int | None = None) -> dict:
+        """One version: a given number, the one current at a given time, or the newest."""
+        frame = self._versions_of(url).sort_values("version")
+        if version is not None:
+            frame = frame[frame["version"] == version]
+            if frame.empty:
+                raise ArchiveNotFound(f"{url} has no version {version}")
+        elif at is not None:
+            moment = parse_time(at) if isinstance(at, str) else at
+            frame = frame[frame["fetched_at"] <= pd.Timestamp(moment)]
+            if frame.empty:
+                raise ArchiveNotFound(f"{url} was not archived yet at {moment.isoformat()}")
+        return frame.iloc[-1].to_dict()
+
+    def _versions_of(self, url: str) -> pd.DataFrame:
+        """Find an article by its canonical URL (any form) or by a URL it was fetched from."""
+        extractor = self.extractor()
+        if extractor is None:
+            raise ArchiveNotFound(f"the archive in {self.store.uri} is empty")
+        base = self.dataset()
+        data = scan(base, article_id=article_id(url), extractor=extractor)
+        if not data.num_rows:
+            ids = {row["article_id"] for field in ("url", "canonical_url")
+                   for row in scan(base, ["article_id"], **{field: url}).to_pylist()}
+            if not ids:
+                raise ArchiveNotFound(f"no article archived for {url}")
+            data = scan(base, article_id=sorted(ids)[0], extractor=extractor)
+        return data.to_pandas()
+
+    def _sightings(self, aid: str) -> dict[str, list]:
+        """content hash -> times a capture showed it (full responses and revisits)."""
+        try:
+            caps = scan(self.dataset(tables.CAPTURES_KEY), ["content_hash", "fetched_at"], article_id=aid)
+        except ArchiveNotFound:
+            return {}
+        seen: dict[str, list] = {}
+        for row in caps.to_pylist():
+            if row["content_hash"]:
+                seen.setdefault(row["content_hash"], []).append(pd.Timestamp(row["fetched_at"]))
+        return seen
+
+
+def to_arrow(frame: pd.DataFrame) -> pa.Table:
+    return pa.Table.from_pandas(frame, preserve_index=False)

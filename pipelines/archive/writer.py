@@ -1,0 +1,283 @@
+"""The versioned archive, write side: Delta Lake tables `articles` and `captures`.
+
+An article gets a new version only when its cleaned content changed; versions are
+numbered in capture order. Rows are upserted on (article id, content hash,
+extractor). Each publish makes at most one commit per table, planned and
+committed on one table snapshot and tagged with the publish id: when another
+writer commits first, Delta's conflict check fails the commit and the plan is
+made again; a table that already holds the publish's commit is not written again.
+
+A run is planned a slice of articles at a time (pipelines/archive/runrows.py) into a local
+Parquet file, which the commit's merge then reads as a stream: memory stays flat
+whatever the size of the run.
+"""
+from __future__ import annotations
+
+import json
+import random
+import re
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+from deltalake import CommitProperties, DeltaTable
+from deltalake.exceptions import CommitFailedError, DeltaError, TableNotFoundError
+
+from pipelines.archive import tables
+from pipelines.archive.runrows import RunRows
+from pipelines.archive.staged import StagedParquet
+from pipelines.store import Store
+
+MAX_ATTEMPTS = 20                           # 8 writers at once: up to 7 losses per table
+ARTICLE_KEY = "t.article_id = s.article_id AND t.content_hash = s.content_hash AND t.extractor = s.extractor"
+CAPTURE_KEY = "t.record_id = s.record_id"
+PUBLISH_ID = "newsarchive.publish_id"      # commit info: which publish made the commit
+COUNTS = "newsarchive.counts"              # ... and what it added (JSON)
+VERSIONING_COLUMNS = ["article_id", "content_hash", "version", "change", "fetched_at", "title", "text_hash"]
+HISTORY_LIMIT = 500                        # commits searched for a publish's own (retries come soon after)
+
+
+class ArchiveError(Exception):
+    """The archive could not be written; the message is one line."""
+
+
+@dataclass
+class PublishResult:
+    captures_added: int
+    articles_seen: int
+    versions_added: int
+    new_articles: int
+    changed_articles: int
+    articles_table_version: int
+    captures_table_version: int
+    attempts: int = 1
+
+
+class Archive:
+    def __init__(self, store: Store):
+        self.store = store
+
+    def table(self, key: str, version: int | None = None) -> DeltaTable | None:
+        try:
+            return DeltaTable(self.store.table_uri(key), version=version,
+                              storage_options=self.store.storage_options())
+        except TableNotFoundError:
+            return None
+
+    def ensure_tables(self) -> None:
+        """Create the tables once, even when several publishes start on an empty store."""
+        for key, schema in ((tables.ARTICLES_KEY, tables.ARTICLES), (tables.CAPTURES_KEY, tables.CAPTURES)):
+            if self.table(key) is not None:
+                continue
+            try:
+                DeltaTable.create(self.store.table_uri(key), schema=schema, mode="ignore",
+                                  partition_by=["site"], storage_options=self.store.storage_options(),
+                                  # no retry as version 1 when another creator took version 0
+                                  commit_properties=CommitProperties(max_commit_retries=0))
+            except (CommitFailedError, DeltaError):
+                if self.table(key) is None:      # lost the race to another creator: fine; else real
+                    raise
+
+    def publish(self, site: str, run_id: str, captures: RunRows | Path | list[dict],
+                articles: RunRows | Path | list[dict], publish_id: str | None = None) -> PublishResult:
+        """Commit a run exactly once: a table that already holds this publish's commit (a retry,
+        or a concurrent publish of the same run) is not written again, and the counts come
+        from that commit's info. `publish_id` (default: the run id) names the publish. The rows
+        come as lists or as staged Parquet files."""
+        publish_id = publish_id or run_id
+        captures, articles = RunRows.of(captures), RunRows.of(articles)
+        try:
+            self.ensure_tables()
+            for attempt in range(1, MAX_ATTEMPTS + 1):
+                try:
+                    result = self._publish_once(site, run_id, publish_id, captures, articles)
+                    result.attempts = attempt
+                    return result
+                except CommitFailedError:
+                    time.sleep(random.uniform(0.05, 0.3) * attempt)   # another writer won: plan again
+        except (DeltaError, OSError) as exc:
+            raise ArchiveError(f"store {self.store.uri}: cannot publish run {run_id} of {site}: "
+                               f"{one_line(exc)}") from exc
+        raise ArchiveError(f"could not commit run {run_id} of {site} after {MAX_ATTEMPTS} attempts "
+                           "(too many concurrent writers)")
+
+    def _publish_once(self, site: str, run_id: str, publish_id: str, captures: RunRows,
+                      articles: RunRows) -> PublishResult:
+        art = self.table(tables.ARTICLES_KEY)       # plan and commit on this one snapshot
+        counts = committed_counts(art, publish_id)
+        if counts is None:
+            with self._planned_articles(art, site, articles) as (planned, counts):
+                self._merge(art, site, tables.ARTICLES, planned, ARTICLE_KEY,
+                            _props(site, run_id, publish_id, counts), update=True)
+            counts["table_version"] = art.version()
+        cap = self.table(tables.CAPTURES_KEY)
+        cap_counts = committed_counts(cap, publish_id)
+        if cap_counts is None:
+            by_url = self.latest_by_url(site) if "revisit" in captures.column("record_type") else {}
+            cap_counts = {"captures_added": len(captures)}
+            with StagedParquet(tables.CAPTURES) as resolved:
+                for rows in captures.slices("url"):
+                    resolved.extend(resolve_revisits(rows, by_url))
+            try:
+                self._merge(cap, site, tables.CAPTURES, resolved, CAPTURE_KEY,
+                            _props(site, run_id, publish_id, cap_counts))
+            finally:
+                resolved.path.unlink(missing_ok=True)
+            cap_counts["table_version"] = cap.version()
+        return PublishResult(
+            captures_added=cap_counts["captures_added"],
+            articles_seen=counts["articles_seen"],
+            versions_added=counts["versions_added"],
+            new_articles=counts["new_articles"],
+            changed_articles=counts["changed_articles"],
+            articles_table_version=counts["table_version"],
+            captures_table_version=cap_counts["table_version"],
+        )
+
+    @contextmanager
+    def _planned_articles(self, table: DeltaTable, site: str, articles: RunRows):
+        """The rows to write (a local Parquet file, sorted by article id) and their counts,
+        planned a slice of articles at a time against the stored versions of those articles."""
+        extractor = next(iter(articles.column("extractor")), None)
+        stored = self.versioning_columns(table, site, extractor)
+        counts = {"versions_added": 0, "new_articles": 0, "changed_articles": 0, "articles_seen": 0}
+        planned = StagedParquet(tables.ARTICLES)
+        try:
+            with planned:        # in article id order, slice after slice: tight row-group statistics
+                for rows in articles.slices("article_id"):
+                    ids = {row["article_id"] for row in rows}
+                    rows, added = plan_versions(rows, history_of(stored, ids, site, extractor))
+                    planned.extend(rows)
+                    counts = {k: v + added.get(k, 0) for k, v in counts.items()}
+                    counts["articles_seen"] += len(ids)
+            yield planned, counts
+        finally:
+            planned.path.unlink(missing_ok=True)
+
+    @staticmethod
+    def versioning_columns(table: DeltaTable, site: str, extractor: str | None) -> pa.Table | None:
+        """What versioning needs of the site's stored rows of one extractor (no text: compact)."""
+        if not extractor:
+            return None
+        return table.to_pyarrow_table(filters=[("site", "=", site), ("extractor", "=", extractor)],
+                                      columns=VERSIONING_COLUMNS)
+
+    def latest_by_url(self, site: str) -> dict[str, dict]:
+        """url -> (article_id, content_hash) of its newest version, whatever the extractor."""
+        table = self.table(tables.ARTICLES_KEY)
+        if table is None:
+            return {}
+        data = table.to_pyarrow_table(filters=[("site", "=", site)],
+                                      columns=["url", "article_id", "content_hash", "fetched_at"])
+        newest: dict[str, dict] = {}
+        for row in data.to_pylist():
+            if row["url"] not in newest or row["fetched_at"] > newest[row["url"]]["fetched_at"]:
+                newest[row["url"]] = row
+        return newest
+
+    @staticmethod
+    def _merge(table: DeltaTable, site: str, schema: pa.Schema, rows: StagedParquet, predicate: str,
+               props: CommitProperties, update: bool = False) -> None:
+        """Write the staged rows in one commit on the snapshot `table` was read at (none when nothing
+        is new), streamed from their file: a commit by another writer since then fails it with
+        CommitFailedError."""
+        if not rows.count:
+            return
+        with pq.ParquetFile(rows.path) as staged:
+            source = pa.RecordBatchReader.from_batches(schema, staged.iter_batches(batch_size=2048))
+            merger = table.merge(source, predicate=f"t.site = '{_sql_str(site)}' AND {predicate}",
+                                 source_alias="s", target_alias="t", commit_properties=props,
+                                 writer_properties=tables.WRITER_PROPERTIES, streamed_exec=True,
+                                 merge_schema=True)   # archives made before a column was added gain it
+            if update:   # a content seen earlier than stored moves to that capture; others may be renumbered
+                merger = (merger.when_matched_update_all(predicate="s.fetched_at < t.fetched_at")
+                                .when_matched_update(updates={"version": "s.version", "change": "s.change"}))
+            merger.when_not_matched_insert_all().execute()
+
+
+def history_of(stored: pa.Table | None, ids: set[str], site: str, extractor: str | None) -> dict[str, list[dict]]:
+    """article_id -> its stored rows (versioning columns), for the articles `ids`."""
+    if stored is None or not ids:
+        return {}
+    found: dict[str, list[dict]] = {}
+    for row in stored.filter(pc.is_in(stored["article_id"], value_set=pa.array(sorted(ids)))).to_pylist():
+        found.setdefault(row["article_id"], []).append({**row, "site": site, "extractor": extractor})
+    return found
+
+
+def committed_counts(table: DeltaTable, publish_id: str) -> dict | None:
+    """The counts recorded by this publish's commit in the table, and its version, if it made one."""
+    for commit in table.history(limit=HISTORY_LIMIT):
+        if commit.get(PUBLISH_ID) == publish_id:
+            return {**json.loads(commit.get(COUNTS, "{}")), "table_version": commit["version"]}
+    return None
+
+
+def _props(site: str, run_id: str, publish_id: str, counts: dict) -> CommitProperties:
+    return CommitProperties(custom_metadata={"newsarchive.run_id": run_id, "newsarchive.site": site,
+                                             PUBLISH_ID: publish_id, COUNTS: json.dumps(counts)})
+
+
+def one_line(exc: Exception) -> str:
+    """deltalake's multi-line, coloured error chains as one plain line."""
+    return " ".join(re.sub(r"\x1b\[[0-9;]*m|↳", " ", str(exc)).split())
+
+
+def plan_versions(fetches: list[dict], history: dict[str, list[dict]]) -> tuple[list[dict], dict]:
+    """Number each article's contents 1..n in the order they were first fetched (`fetched_at`),
+    whatever order the runs are published in. A content the article had before is a sighting
+    of that version, not a new one; seen earlier than stored, its row moves to that capture.
+    Returns the rows to write (new, renumbered or moved) and the counts of new ones."""
+    counts = {"versions_added": 0, "new_articles": 0, "changed_articles": 0}
+    planned: list[dict] = []
+    by_article: dict[str, list[dict]] = {}
+    for row in fetches:
+        by_article.setdefault(row["article_id"], []).append(row)
+    for article_id, rows in sorted(by_article.items()):
+        stored = {r["content_hash"]: r for r in history.get(article_id, [])}
+        first = dict(stored)
+        for row in sorted(rows, key=lambda r: r["fetched_at"]):
+            seen = first.get(row["content_hash"])
+            if seen is None or row["fetched_at"] < seen["fetched_at"]:
+                first[row["content_hash"]] = row
+        previous = None
+        for number, row in enumerate(sorted(first.values(), key=lambda r: (r["fetched_at"], r["content_hash"])), 1):
+            planned_row = {**row, "version": number, "change": change_kind(previous, row)}
+            old = stored.get(row["content_hash"])
+            if old is None:
+                counts["versions_added"] += 1
+                counts["new_articles" if not stored and number == 1 else "changed_articles"] += 1
+            if old is None or any(old[c] != planned_row[c] for c in ("version", "change", "fetched_at")):
+                planned.append(planned_row)
+            previous = row
+    return planned, counts
+
+
+def resolve_revisits(captures: list[dict], by_url: dict[str, dict]) -> list[dict]:
+    """A revisit record says the URL's payload is unchanged since its previous capture:
+    it counts as a sighting of that URL's newest article version."""
+    resolved = []
+    for row in captures:
+        known = by_url.get(row["url"]) if row.get("record_type") == "revisit" else None
+        if known and not row.get("article_id"):
+            row = {**row, "article_id": known["article_id"], "content_hash": known["content_hash"]}
+        resolved.append(row)
+    return resolved
+
+
+def change_kind(old: dict | None, new: dict) -> str:
+    if old is None:
+        return "new"
+    if old["title"] != new["title"]:
+        return "headline"
+    if old["text_hash"] != new["text_hash"]:
+        return "body"
+    return "metadata"
+
+
+def _sql_str(value: str) -> str:
+    return value.replace("'", "''")

@@ -1,0 +1,127 @@
+"""Cleaning: turn an HTML page into an article record (body text and metadata).
+
+The page is decoded (pipelines.clean.decode) and parsed once. Metadata is read
+from the tree first (pipelines.clean.metadata: JSON-LD, meta tags, htmldate, DOM);
+then trafilatura extracts the main content from the same tree as structured
+XML, paragraph-level boilerplate is removed from it (pipelines.clean.boilerplate),
+and it is rendered as plain text and as Markdown (pipelines.clean.markdown). With a
+site template (pipelines.clean.sitetemplate), the blocks of the page that repeat
+across the site's pages are removed from the body too. They are removed from
+the body, not from the page before extraction: taking them out of the page
+changes which container trafilatura chooses, which cost precision on the
+benchmark's pages.
+trafilatura runs in its fast mode, without its readability/jusText fallback
+comparisons: on the extraction benchmark that is no less accurate, and it
+leaves time for the metadata (docs/benchmarks.md).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import trafilatura
+from trafilatura.utils import load_html
+
+from pipelines.clean import boilerplate
+from pipelines.clean import markdown
+from pipelines.clean import sitetemplate
+from pipelines.clean.decode import decode_page
+from pipelines.clean.metadata import extract_metadata, parse_date, split_authors  # noqa: F401  (part of this module's API)
+
+EXTRACTOR_VERSION = "newsarchive-extract/4 trafilatura/" + trafilatura.__version__
+MIN_TEXT_CHARS = 200
+MAX_PAGE_BYTES = 8_000_000        # larger "pages" are data dumps or traps, not articles
+MAX_ELEMENTS = 200_000            # likewise for DOMs built to exhaust a parser
+
+
+class NotAnArticle(Exception):
+    """The page has no article to archive; str() is the reason recorded for it."""
+
+
+@dataclass
+class Article:
+    url: str
+    canonical_url: str
+    title: str
+    text: str
+    markdown: str = ""                     # the body with headings, lists and quotes kept
+    authors: list[str] = field(default_factory=list)
+    published: datetime | None = None
+    modified: datetime | None = None
+    language: str | None = None
+    section: str | None = None
+    tags: list[str] = field(default_factory=list)
+    description: str | None = None
+    image_url: str | None = None
+    image_caption: str | None = None
+    publisher: str | None = None
+    sources: dict[str, str] = field(default_factory=dict)  # which source gave each field
+
+
+def parse_html(html: bytes | str):
+    """The page as an lxml tree, or NotAnArticle for input that is not a usable HTML page."""
+    if not html or not html.strip():
+        raise NotAnArticle("empty page")
+    if len(html) > MAX_PAGE_BYTES:
+        raise NotAnArticle(f"page too large ({len(html):,} bytes)")
+    text = decode_page(html)
+    if "\x00" in text[:2048]:
+        raise NotAnArticle("binary content, not HTML")
+    if "<" not in text[:4096]:
+        raise NotAnArticle("not HTML (no markup)")
+    tree = load_html(text)
+    if tree is None or tree.find(".//body") is None and not len(tree):
+        raise NotAnArticle("unparsable HTML")
+    # every element takes at least three characters of markup ("<p>"): a page of fewer than twice
+    # as many characters as the limit cannot exceed it, and is spared the count
+    if len(text) > 2 * MAX_ELEMENTS and tree.xpath("count(//*)") > MAX_ELEMENTS:
+        raise NotAnArticle(f"DOM too large (over {MAX_ELEMENTS:,} elements)")
+    return tree
+
+
+def extract_article(html: bytes | str, url: str, template: sitetemplate.Boilerplate | None = None,
+                    tree=None) -> Article:
+    """The article in `html`, or NotAnArticle with the reason; `template` holds the blocks
+    that repeat across the site's pages; `tree` is the page already parsed (it is edited)."""
+    tree = parse_html(html) if tree is None else tree
+    try:
+        meta = extract_metadata(tree, url)
+        links = boilerplate.link_texts(tree)
+        repeated = sitetemplate.repeated_texts(tree, template)
+        if repeated:
+            meta.sources["body"] = template.label
+        # edits the tree: everything that reads it comes first
+        body = _body(tree, url, links, repeated, reparse=lambda: parse_html(html))
+        text, md = markdown.render(body) if body is not None else ("", "")
+    except RecursionError:
+        raise NotAnArticle("DOM too deeply nested") from None
+    if len(text) < MIN_TEXT_CHARS:
+        raise NotAnArticle(f"no article text ({len(text)} characters)")
+    if not meta.title:
+        raise NotAnArticle("no title")
+    fields = {name: getattr(meta, name) for name in (
+        "title", "authors", "published", "modified", "language", "section", "tags", "description",
+        "image_url", "image_caption", "publisher", "sources")}
+    return Article(url=url, canonical_url=meta.canonical_url or url, text=text, markdown=md, **fields)
+
+
+def _body(tree, url: str, links: dict[str, set[str]], repeated: frozenset[str] = frozenset(), reparse=None):
+    """trafilatura's main-content XML with boilerplate paragraphs removed, or None. When the
+    fast mode's pick reads as a menu (mostly blocks of a few words), the page is extracted
+    again with trafilatura's fallback comparisons (readability, jusText), on a fresh parse
+    since extraction edits the tree."""
+    body = _extract(tree, url, fast=True)
+    if body is not None and reparse is not None and boilerplate.is_menu(body):
+        body = _extract(reparse(), url, fast=False)
+    if body is None:
+        return None
+    boilerplate.prune(body, links, repeated)
+    return body
+
+
+def _extract(tree, url: str, fast: bool):
+    doc = trafilatura.bare_extraction(
+        tree, url=url, fast=fast, include_comments=False, include_tables=True, include_formatting=True,
+        with_metadata=False)
+    return None if doc is None else doc.body
+

@@ -1,0 +1,162 @@
+import json
+import threading
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from deltalake import DeltaTable
+
+from pipelines.archive.writer import Archive, PublishResult, change_kind
+from pipelines.clean.fingerprint import fingerprint
+from pipelines.store import open_store
+from pipelines.archive.tables import ARTICLES, ARTICLES_KEY, CAPTURES, CAPTURES_KEY
+
+T0 = datetime(2024, 7, 4, 6, 22, tzinfo=timezone.utc)
+
+
+def article(aid: str, title: str = "Title", text: str = "Body text.", fetched: datetime = T0, run="r1") -> dict:
+    row = {name: None for name in ARTICLES.names}
+    content = {"title": title, "text": text, "authors": ["A"], "published": T0, "modified": None,
+               "language": "en", "section": "news", "description": None}
+    row.update(content, site="demo", article_id=aid, url=f"http://x/{aid}", canonical_url=f"http://x/{aid}",
+               content_hash=fingerprint(content), text_hash=fingerprint({"text": text}),
+               fetched_at=fetched, run_id=run, word_count=len(text.split()), extractor="x/1")
+    return row
+
+
+def capture(rid: str, run="r1") -> dict:
+    row = {name: None for name in CAPTURES.names}
+    row.update(site="demo", run_id=run, record_id=rid, url=f"http://x/{rid}", fetched_at=T0, status=200)
+    return row
+
+
+@pytest.fixture(params=["local", "s3"])
+def archive(request, tmp_path):
+    if request.param == "local":
+        return Archive(open_store(tmp_path / "store"))
+    request.getfixturevalue("s3_server")
+    bucket = request.getfixturevalue("s3_bucket")
+    return Archive(open_store(f"s3://{bucket}/archive"))
+
+
+def rows(archive: Archive, key: str = ARTICLES_KEY) -> list[dict]:
+    order = ["article_id", "version"] if key == ARTICLES_KEY else ["record_id"]
+    return archive.table(key).to_pyarrow_table().sort_by([(c, "ascending") for c in order]).to_pylist()
+
+
+def test_first_publish_creates_version_one(archive):
+    result = archive.publish("demo", "r1", [capture("c1"), capture("c2")], [article("a"), article("b")])
+    assert (result.versions_added, result.new_articles, result.captures_added) == (2, 2, 2)
+    assert [(r["article_id"], r["version"], r["change"]) for r in rows(archive)] == [("a", 1, "new"), ("b", 1, "new")]
+    assert len(rows(archive, CAPTURES_KEY)) == 2
+
+
+def test_unchanged_content_adds_nothing_and_rerun_is_idempotent(archive):
+    first = archive.publish("demo", "r1", [capture("c1")], [article("a")])
+    again = archive.publish("demo", "r1", [capture("c1")], [article("a")])       # same run again
+    later = archive.publish("demo", "r2", [capture("c2", "r2")], [article("a", run="r2")])
+    assert (again.versions_added, later.versions_added) == (1, 0)    # a retry reports what the run added
+    assert again.__dict__ == first.__dict__                          # ... and where, from the commit info
+    assert len(rows(archive)) == 1
+    assert len(rows(archive, CAPTURES_KEY)) == 2                                   # c1 once, c2
+
+
+def test_changes_get_new_versions_with_their_kind(archive):
+    archive.publish("demo", "r1", [], [article("a"), article("b"), article("c")])
+    later = T0 + timedelta(days=1)
+    result = archive.publish("demo", "r2", [], [
+        article("a", title="New title", fetched=later),
+        article("b", text="Body text, corrected.", fetched=later),
+        article("c", fetched=later)])
+    assert (result.versions_added, result.changed_articles) == (2, 2)
+    got = {(r["article_id"], r["version"]): r["change"] for r in rows(archive)}
+    assert got == {("a", 1): "new", ("a", 2): "headline", ("b", 1): "new", ("b", 2): "body", ("c", 1): "new"}
+
+
+def test_every_content_seen_in_a_run_is_kept_in_time_order(archive):
+    archive.publish("demo", "r1", [], [article("a", text="new words", fetched=T0 + timedelta(hours=1)),
+                                       article("a", text="old words", fetched=T0),
+                                       article("a", text="new words", fetched=T0 + timedelta(hours=2))])
+    assert [(r["version"], r["text"]) for r in rows(archive)] == [(1, "old words"), (2, "new words")]
+
+
+def test_a_return_to_earlier_content_is_not_a_new_version(archive):
+    archive.publish("demo", "r1", [], [article("a", text="first")])
+    archive.publish("demo", "r2", [], [article("a", text="second", fetched=T0 + timedelta(days=1))])
+    result = archive.publish("demo", "r3", [], [article("a", text="first", fetched=T0 + timedelta(days=2))])
+    assert result.versions_added == 0 and len(rows(archive)) == 2
+
+
+def test_each_publish_is_one_commit_per_table_with_the_run_id(archive):
+    archive.publish("demo", "r1", [capture("c1")], [article("a")])
+    v1 = archive.table(ARTICLES_KEY).version()
+    archive.publish("demo", "r2", [capture("c2", "r2")], [article("a", title="T2", run="r2")])
+    table = archive.table(ARTICLES_KEY)
+    assert table.version() == v1 + 1
+    log = archive.store.get_bytes(f"{ARTICLES_KEY}/_delta_log/{table.version():020d}.json").decode()
+    commit = next(json.loads(line)["commitInfo"] for line in log.splitlines() if "commitInfo" in line)
+    assert commit["newsarchive.run_id"] == "r2"
+    old = DeltaTable(archive.store.table_uri(ARTICLES_KEY), version=v1,
+                     storage_options=archive.store.storage_options())
+    assert old.to_pyarrow_table().num_rows == 1                                     # time travel
+
+
+def test_change_kind():
+    assert change_kind(None, {}) == "new"
+    old = {"title": "a", "text_hash": "1"}
+    assert change_kind(old, {"title": "b", "text_hash": "1"}) == "headline"
+    assert change_kind(old, {"title": "a", "text_hash": "2"}) == "body"
+    assert change_kind(old, {"title": "a", "text_hash": "1"}) == "metadata"
+
+
+def publish_together(archive: Archive, jobs: list[tuple[str, list[dict], list[dict]]]) -> list:
+    """Start every publish at the same moment, each through its own Archive object."""
+    barrier = threading.Barrier(len(jobs))
+    results: list = [None] * len(jobs)
+
+    def run(i, run_id, caps, arts):
+        barrier.wait()
+        try:
+            results[i] = Archive(archive.store).publish("demo", run_id, caps, arts)
+        except Exception as exc:   # surfaced by the assertion below
+            results[i] = exc
+
+    threads = [threading.Thread(target=run, args=(i, *job)) for i, job in enumerate(jobs)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(120)
+    return results
+
+
+def test_concurrent_publishes_lose_no_rows(archive):
+    archive.ensure_tables()
+    jobs = [(f"r{n}", [capture(f"c{n}-{i}", f"r{n}") for i in range(3)],
+             [article(f"a{n}-{i}", run=f"r{n}") for i in range(5)]) for n in range(3)]
+    results = publish_together(archive, jobs)
+    assert all(isinstance(r, PublishResult) for r in results), results
+    assert len(rows(archive)) == 15 and len(rows(archive, CAPTURES_KEY)) == 9
+
+
+def test_the_same_run_published_twice_at_once_lands_once(archive):
+    archive.ensure_tables()
+    job = ("r1", [capture("c1")], [article("a"), article("b")])
+    results = publish_together(archive, [job, job])
+    assert all(isinstance(r, PublishResult) for r in results), results
+    assert [r.versions_added for r in results] == [2, 2]        # each reports what the run added
+    assert max(r.attempts for r in results) > 1          # the loser really had to plan again
+    assert len(rows(archive)) == 2 and len(rows(archive, CAPTURES_KEY)) == 1
+
+
+def test_trivia_do_not_make_versions(archive):
+    archive.publish("demo", "r1", [], [article("a", text="Body text. Updated 5 minutes ago")])
+    result = archive.publish("demo", "r2", [], [article("a", text="Body\u00a0 text.\u200b Updated 2 hours ago")])
+    assert result.versions_added == 0
+
+
+def test_revisits_count_as_sightings_of_the_newest_version(archive):
+    archive.publish("demo", "r1", [capture("c1")], [article("a")])
+    revisit = {**capture("c2", "r2"), "url": "http://x/a", "record_type": "revisit"}
+    archive.publish("demo", "r2", [revisit], [])
+    got = {r["record_id"]: r for r in rows(archive, CAPTURES_KEY)}
+    assert got["c2"]["article_id"] == "a"
+    assert got["c2"]["content_hash"] == rows(archive)[0]["content_hash"]
