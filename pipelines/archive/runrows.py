@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Iterator
 
+import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
@@ -45,5 +46,11 @@ class RunRows:
         if self._rows is not None:
             chosen = set(wanted) if wanted is not None else {None}
             return [row for row in self._rows if row.get(key) in chosen]
-        test = pc.field(key).isin(wanted) if wanted is not None else pc.field(key).is_null()
-        return pq.read_table(self.path, filters=test).to_pylist()
+        found = []
+        with pq.ParquetFile(self.path) as staged:     # a batch at a time: never the whole file's text
+            for batch in staged.iter_batches(batch_size=1000):
+                keys = batch.column(key)
+                chosen = pc.is_in(keys, value_set=pa.array(wanted, keys.type)) if wanted is not None \
+                    else pc.is_null(keys)
+                found += batch.filter(chosen).to_pylist()
+        return found
