@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup demo test lock clean airflow-db airflow
+.PHONY: setup demo test test-fast lock clean airflow-db airflow
 
 setup: $(STAMP)
 
@@ -21,6 +21,10 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -n 2 --dist loadfile   # two workers: most tests wait on crawls and Airflow
+
+# The unit subset: no crawl of the whole demo, no Airflow, no S3 server, no browser.
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -n 2 -m "not slow and not airflow and not s3 and not browser"
 
 # Airflow on this machine (no Docker): UI on http://127.0.0.1:$(AIRFLOW_PORT)/, Ctrl-C stops it.
 # The archive goes to $$NEWSARCHIVE_STORE (default ./archive; s3://bucket/prefix works too).

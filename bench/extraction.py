@@ -3,7 +3,7 @@ trafilatura, on the article-extraction-benchmark (181 news pages) and on the
 second evaluation set in bench/data/ (news pages with reference text).
 
 Both run in the same process on the same bytes, one host's pages after the
-other: the project through `pipelines.cli.extract.extract_files` (what
+other: the project through `pipelines.clean.savedpages.extract_files` (what
 `newsarchive extract` prints, metadata included, the pages of one host
 sharing a learnt site template), trafilatura as
 `trafilatura.extract(html, include_comments=False)`. Prints precision, recall,
@@ -36,7 +36,7 @@ import trafilatura                                  # noqa: E402
 from bench.shingles import page_counts, score       # noqa: E402
 from pipelines.clean import boilerplate     # noqa: E402
 from pipelines.clean import sitetemplate     # noqa: E402
-from pipelines.cli.extract import extract_files     # noqa: E402
+from pipelines.clean.savedpages import extract_files     # noqa: E402
 
 DEFAULT_DATASET = ROOT.parent / "shared" / "datasets" / "article-extraction-benchmark"
 SETS = {"benchmark": DEFAULT_DATASET, "newspaper4k": ROOT / "bench" / "data" / "newspaper4k"}

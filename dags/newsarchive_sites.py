@@ -91,15 +91,17 @@ def build_dag(site: SiteDefinition) -> DAG:
             return steps.crawl(site.name, run_id, settings, context["params"].get("base_url"),
                                window=window, recheck=recheck)
 
+        # The steps hand over through the store (the run's upload.json, its staged rows), not
+        # through XCom: each task takes the run's id and settings only, as steps.run passes them.
         @task
-        def upload(crawl_summary: dict) -> list[str]:
+        def upload() -> list[str]:
             from pipelines import steps
 
             run_id, settings = _run()
             return steps.upload(site.name, run_id, settings)
 
         @task
-        def clean(warc_keys: list[str]) -> dict:
+        def clean() -> dict:
             from pipelines import steps
 
             run_id, settings = _run()
@@ -107,7 +109,7 @@ def build_dag(site: SiteDefinition) -> DAG:
 
         # One publish of a site at a time: each plans its versions against the table it read.
         @task(outlets=[ARCHIVE_ASSET], max_active_tis_per_dag=1)
-        def publish(clean_counts: dict) -> dict:
+        def publish() -> dict:
             from pipelines import steps
 
             run_id, settings = _run()
@@ -116,16 +118,16 @@ def build_dag(site: SiteDefinition) -> DAG:
 
         # A failed check will not heal on retry: it reports a change of the site.
         @task(retries=0)
-        def check(published: dict) -> dict:
+        def check() -> dict:
             """The run's health against the site's baseline; fails naming what changed."""
-            from pipelines.health import runcheck
+            from pipelines import steps
 
             run_id, settings = _run()
             run_type = str(get_current_context()["dag_run"].run_type).split(".")[-1].lower()
-            row = runcheck.check(site.name, run_id, settings, kind=run_type)
+            row = steps.check(site.name, run_id, settings, kind=run_type)
             return {k: row[k] for k in ("result", "articles_seen", "new_versions", "error_rate", "warnings")}
 
-        check(publish(clean(upload(crawl()))))
+        crawl() >> upload() >> clean() >> publish() >> check()
     return dag
 
 

@@ -7,6 +7,8 @@ from pathlib import Path
 
 from spiders.siteconfig import SITES_DIR
 
+from pipelines.store import Store, open_store
+
 
 @dataclass(frozen=True)
 class PipelineSettings:
@@ -26,3 +28,10 @@ class PipelineSettings:
     def run_dir(self, site: str, run_id: str) -> Path:
         """Where one run's WARCs wait for upload."""
         return self.staging_dir / site / run_id
+
+
+def open_checked_store(settings: PipelineSettings) -> Store:
+    """The settings' store, proven reachable and writable (StoreError, one line, if not)."""
+    store = open_store(settings.store_uri)
+    store.check()
+    return store

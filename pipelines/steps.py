@@ -1,6 +1,7 @@
-"""The pipeline's steps, shared by the CLI and the Airflow DAGs:
-crawl -> upload -> clean -> publish. Each step takes plain arguments and
-returns a small JSON-able dict, so an Airflow task can hand it to the next."""
+"""The pipeline's steps, shared by the CLI, backfills and the Airflow DAGs:
+crawl -> upload -> clean -> publish -> check. `run` goes through them all; the DAG runs
+each as its own task with the same arguments. Steps hand over through the store (the
+run's `upload.json` and staged Parquet), so each can be retried on its own."""
 from __future__ import annotations
 
 import json
@@ -11,37 +12,36 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Callable
+from typing import Callable, ContextManager
 
 
 from spiders.crawl import SUMMARY_NAME, writable_folder
+from spiders.progress import FAILED, read_events
 from spiders.runids import check_run_id
 from spiders.settings import warc_prefix
 from spiders.siteconfig import SiteError, load_site
 from spiders.warcfiles import OPEN_SUFFIX
 
+from pipelines.errors import StepError
 from pipelines.warc import cdxj
 from pipelines.warc import digestindex
 from pipelines.store import layout
-from pipelines.health import steptimes
+from pipelines.health import runcheck, steptimes
 from pipelines.archive import tables
 from pipelines.warc import indexes
 from pipelines.archive.writer import Archive
 from pipelines.clean.step import clean_stream, skip_counts
 from pipelines.archive.staged import StagedParquet
-from pipelines.settings import PipelineSettings
+from pipelines.settings import PipelineSettings, open_checked_store
 from pipelines.health.steptimes import timed
-from pipelines.store import Store, StoreError, open_store, upload_verified
+from pipelines.store import Store, open_store, upload_verified
 
 log = logging.getLogger("newsarchive")
-
-
-class StepError(Exception):
-    """A step failed; the message is one line that says why."""
 
 
 def valid_run_id(run_id: str) -> str:
@@ -60,19 +60,14 @@ def safe_run_id(run_id: str) -> str:
     return re.sub(r"[^A-Za-z0-9._-]+", "_", run_id).strip("_")
 
 
-def open_checked_store(settings: PipelineSettings) -> Store:
-    store = open_store(settings.store_uri)
-    store.check()
-    return store
-
-
 @timed("crawl")
 def crawl(site_name: str, run_id: str, settings: PipelineSettings, base_url: str | None = None,
-          on_line: Callable[[str], None] | None = None, *,
+          on_event: Callable[[dict], None] | None = None, *,
           window: tuple[datetime, datetime] | None = None, recheck: list[str] | None = None) -> dict:
     """Crawl in a separate process (Twisted's reactor cannot restart) into the staging folder.
     With a window (start, end) only the articles dated in [start, end) are taken; `recheck`
-    lists article URLs to fetch again whatever their date."""
+    lists article URLs to fetch again whatever their date. `on_event` gets the crawl's
+    progress and error events (spiders/progress.py); its log goes to this process's log."""
     load_site(site_name, settings.sites_dir)       # fail fast, before any process starts
     out = settings.run_dir(site_name, valid_run_id(run_id))
     done = _finished_crawl(site_name, run_id, settings)
@@ -89,25 +84,51 @@ def crawl(site_name: str, run_id: str, settings: PipelineSettings, base_url: str
         cmd += ["--base-url", base_url]
     if window:
         cmd += ["--since", window[0].isoformat(), "--until", window[1].isoformat()]
+    recheck_file = settings.staging_dir / site_name / f"{run_id}.recheck.txt"
     if recheck:
-        recheck_file = settings.staging_dir / site_name / f"{run_id}.recheck.txt"
         recheck_file.parent.mkdir(parents=True, exist_ok=True)
         recheck_file.write_text("\n".join(recheck) + "\n")
         cmd += ["--recheck", str(recheck_file)]
     cmd += indexes.before_crawl(settings, site_name, run_id)    # revisits need the digest index
     cmd += ["--parent-pid", str(os.getpid())]      # it dies with this process: no crawler left writing
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, bufsize=1)
-    tail: list[str] = []
-    for line in proc.stdout:
-        line = line.rstrip("\n")
-        tail = (tail + [line])[-5:]
-        (on_line or log.info)(line)
-    if recheck:
+    try:
+        code, failure = _run_crawler(cmd, on_event)
+    finally:
         recheck_file.unlink(missing_ok=True)       # read by now; it would be left in staging
-    if proc.wait() != 0:
-        reason = next((l for l in reversed(tail) if l.startswith("error:")), f"exit code {proc.returncode}")
-        raise StepError(f"crawl of {site_name} failed: {reason.removeprefix('error: ')}")
+    if code != 0:
+        raise StepError(f"crawl of {site_name} failed: {failure or f'exit code {code}'}")
     return json.loads((out / SUMMARY_NAME).read_text())
+
+
+def _run_crawler(cmd: list[str], on_event: Callable[[dict], None] | None) -> tuple[int, str | None]:
+    """Run the crawl process; (its exit code, the reason it gave for failing). Its events come
+    on a pipe of their own; its output is logged line by line meanwhile."""
+    read_end, write_end = os.pipe()
+    try:
+        proc = subprocess.Popen(cmd + ["--progress-fd", str(write_end)], stdout=subprocess.PIPE,
+                                stderr=subprocess.STDOUT, text=True, bufsize=1, pass_fds=(write_end,))
+    except BaseException:
+        os.close(read_end)
+        raise
+    finally:
+        os.close(write_end)                        # the crawl holds it now: EOF when it ends
+    output = threading.Thread(target=_log_lines, args=(proc.stdout,), daemon=True)
+    output.start()
+    failure = None
+    with open(read_end, encoding="utf-8") as channel:
+        for event in read_events(channel):
+            if event["event"] == FAILED:
+                failure = event.get("reason")
+            elif on_event:
+                on_event(event)
+    code = proc.wait()
+    output.join()
+    return code, failure
+
+
+def _log_lines(stream) -> None:
+    for line in stream:
+        log.info("%s", line.rstrip("\n"))
 
 
 def _finished_crawl(site: str, run_id: str, settings: PipelineSettings) -> dict | None:
@@ -305,3 +326,42 @@ def _staged_file(store: Store, site: str, run_id: str, name: str):
         yield path
     finally:
         path.unlink(missing_ok=True)
+
+
+def check(site_name: str, run_id: str, settings: PipelineSettings, kind: str = "manual") -> dict:
+    """Step 5: the run's health against the site's baseline, recorded in the `runs` table;
+    CheckFailed (one line naming what changed) when the site looks broken."""
+    return runcheck.check(site_name, run_id, settings, kind=kind)
+
+
+Watch = Callable[[str], ContextManager[Callable | None]]
+
+
+def unwatched(step: str) -> ContextManager[None]:
+    return nullcontext()
+
+
+def run(site_name: str, settings: PipelineSettings, run_id: str | None = None, *,
+        base_url: str | None = None, window: tuple[datetime, datetime] | None = None,
+        recheck: list[str] | None = None, kind: str = "manual", watch: Watch = unwatched) -> dict:
+    """One whole run: crawl -> upload -> clean -> publish -> check; its manifest with the
+    check's result under "health" (a failed check is returned there, not raised: the data
+    is published by then). `watch(step)` is entered around each step; what it yields gets
+    the crawl's events (crawl) or each cleaned record (clean)."""
+    load_site(site_name, settings.sites_dir)
+    open_checked_store(settings)          # an unreachable store fails before anything is fetched
+    run_id = run_id or new_run_id()
+    with watch("crawl") as seen:
+        crawl(site_name, run_id, settings, base_url, on_event=seen, window=window, recheck=recheck)
+    with watch("upload"):
+        upload(site_name, run_id, settings)
+    with watch("clean") as seen:
+        clean(site_name, run_id, settings, progress=seen)
+    with watch("publish"):
+        manifest = publish(site_name, run_id, settings)
+    with watch("check"):
+        try:
+            health = check(site_name, run_id, settings, kind)
+        except runcheck.CheckFailed as exc:
+            health = {"result": "failed", "message": str(exc)}
+    return manifest | {"health": health}

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import os
 import sys
 from pathlib import Path
 
+from .progress import FAILED, Channel, ErrorEvents
 from .runids import run_id_arg
 from .settings import CrawlSettings
 from .siteconfig import SITES_DIR, SiteError, load_site
@@ -21,7 +23,8 @@ SUMMARY_NAME = "crawl-summary.json"
 
 
 def run(site_name: str, out_dir: Path, run_id: str, base_url: str | None, sites_dir: Path,
-        window: Window | None = None, recheck: list[str] = (), dedup_index: Path | None = None) -> dict:
+        window: Window | None = None, recheck: list[str] = (), dedup_index: Path | None = None,
+        progress_fd: int | None = None) -> dict:
     from scrapy.crawler import CrawlerProcess  # imported late: it installs the reactor
 
     from .newsspider import NewsSpider
@@ -29,6 +32,7 @@ def run(site_name: str, out_dir: Path, run_id: str, base_url: str | None, sites_
     site = load_site(site_name, sites_dir).with_base_url(base_url)
     settings = CrawlSettings.from_env().scrapy_settings(site, out_dir, run_id)
     settings["WARC_DEDUP_INDEX"] = str(dedup_index or "")
+    settings["PROGRESS_FD"] = progress_fd
     process = CrawlerProcess(settings, install_root_handler=True)
     crawler = process.create_crawler(NewsSpider)
     process.crawl(crawler, site=site, window=window, recheck=[_moved(u, site) for u in recheck])
@@ -95,26 +99,36 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--recheck", type=Path, help="file of article URLs to fetch again, one a line")
     parser.add_argument("--dedup-index", type=Path, help="digest index of earlier captures (revisit records)")
     parser.add_argument("--parent-pid", type=int, help="end when this process (the pipeline step) ends")
+    parser.add_argument("--progress-fd", type=int, help="write progress events (JSON lines) to this descriptor")
     args = parser.parse_args(argv)
     if args.parent_pid:
         die_with(args.parent_pid)
+    channel = Channel(args.progress_fd)
+    logging.getLogger().addHandler(ErrorEvents(channel))
     try:
         writable_folder(args.out)
         window = _window(args.since, args.until)
         summary = run(args.site, args.out, args.run_id, args.base_url, args.sites_dir, window,
-                      _read_recheck(args.recheck), dedup_index=args.dedup_index)
+                      _read_recheck(args.recheck), dedup_index=args.dedup_index, progress_fd=args.progress_fd)
     except SiteError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+        return _failed(channel, str(exc), 2)
+    except Exception as exc:        # unexpected: its traceback goes to the log, its one line to the step
+        channel.send(FAILED, reason=f"{type(exc).__name__}: {exc}")
+        raise
     args.out.mkdir(parents=True, exist_ok=True)
     partial = args.out / (SUMMARY_NAME + ".tmp")     # the summary says "finished": write it whole or not at all
     partial.write_text(json.dumps(summary, indent=2))
     os.replace(partial, args.out / SUMMARY_NAME)
     if not summary["responses"]:
-        print(f"error: the crawl of {args.site} fetched nothing (is {args.base_url or 'the site'} reachable?)",
-              file=sys.stderr)
-        return 1
+        return _failed(channel, f"the crawl of {args.site} fetched nothing "
+                                f"(is {args.base_url or 'the site'} reachable?)", 1)
     return 0
+
+
+def _failed(channel: Channel, reason: str, code: int) -> int:
+    print(f"error: {reason}", file=sys.stderr)
+    channel.send(FAILED, reason=reason)
+    return code
 
 
 def die_with(parent_pid: int) -> None:

@@ -16,11 +16,13 @@ from urllib.parse import urljoin, urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from .errors import NewsarchiveError
+
 SITES_DIR = Path(__file__).with_name("sites")
 NAME_RE = r"^[a-z0-9][a-z0-9_-]*$"
 
 
-class SiteError(Exception):
+class SiteError(NewsarchiveError):
     """A site cannot be found or its file is invalid (message is one line)."""
 
 

@@ -16,6 +16,9 @@ import uuid
 import pytest
 
 from pipelines.store import Store, open_store
+from tests.support import free_port
+
+pytest_plugins = ("tests.alertsinks",)   # the SMTP and webhook sink fixtures
 
 # Anything from the developer's own AWS setup that could redirect or authenticate requests.
 _AWS_ENV_TO_CLEAR = (
@@ -31,12 +34,6 @@ _AWS_ENV_TO_CLEAR = (
     "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
     "AWS_CONTAINER_CREDENTIALS_FULL_URI",
 )
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _wait_for_port(port: int, proc: subprocess.Popen, timeout: float = 30) -> None:
@@ -60,7 +57,7 @@ def s3_server(tmp_path_factory):
     some deltalake calls (e.g. DeltaTable.history) hold the GIL during S3 I/O
     and would stall an in-process server until they time out.
     """
-    port = _free_port()
+    port = free_port()
     endpoint = f"http://127.0.0.1:{port}"
     absent = tmp_path_factory.mktemp("aws") / "absent"
     proc = subprocess.Popen(
@@ -196,8 +193,27 @@ def warc_archive(demo_site, demo_crawl, tmp_path_factory):
     runs = {}
     for run_id in ("first", "second"):
         if run_id == "second":
-            steps.crawl("demo", run_id, settings, demo_site.base_url, on_line=lambda line: None)
+            steps.crawl("demo", run_id, settings, demo_site.base_url)
         runs[run_id] = steps.upload("demo", run_id, settings)
         steps.clean("demo", run_id, settings)
         steps.publish("demo", run_id, settings)
     return {"store": steps.open_checked_store(settings), "settings": settings, "runs": runs}
+
+
+# -- markers: `make test-fast` runs what needs none of these ---------------------------------
+_MARKED_BY_FIXTURE = {
+    "s3_server": "s3",            # a moto S3 server process
+    "airflow_db": "airflow",      # real Airflow runs or commands
+    "demo_crawl": "slow",         # a whole crawl of the demo site
+    "warc_archive": "slow",
+}
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        fixtures = set(getattr(item, "fixturenames", ()))
+        for fixture, marker in _MARKED_BY_FIXTURE.items():
+            if fixture in fixtures:
+                item.add_marker(marker)
+        if "tests/dags/" in item.nodeid:
+            item.add_marker("airflow")

@@ -11,7 +11,7 @@ DuckDB, Polars or pyarrow query directly.
 """
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime
 
 import pandas as pd
 import pyarrow as pa
@@ -20,7 +20,9 @@ import pyarrow.dataset as ds
 from deltalake import DeltaTable
 from deltalake.exceptions import TableNotFoundError
 
+from pipelines.errors import NewsarchiveError
 from pipelines.archive import tables
+from pipelines.archive.moments import parse_as_of, parse_time
 from pipelines.store import Store, open_store
 from pipelines.clean.urls import article_id
 
@@ -66,30 +68,12 @@ def _may_hold(stats: dict | None, value: str) -> bool:
     return low <= value <= high
 
 
-class ArchiveNotFound(Exception):
+class ArchiveNotFound(NewsarchiveError):
     """No archive (or no such article) where one was asked for; the message is one line."""
 
 
 def open_archive(store: Store | str, as_of: int | str | datetime | None = None) -> "ArchiveReader":
     return ArchiveReader(store if isinstance(store, Store) else open_store(store), as_of)
-
-
-def parse_as_of(value: int | str | datetime | None) -> int | datetime | None:
-    """A table version (an integer) or a moment (ISO-8601; naive means UTC)."""
-    if value is None or isinstance(value, (int, datetime)):
-        return value
-    text = str(value).strip()
-    if text.isdigit():
-        return int(text)
-    return parse_time(text)
-
-
-def parse_time(text: str) -> datetime:
-    try:
-        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        raise ValueError(f"not a time: {text!r} (use ISO-8601, e.g. 2024-07-05T12:00:00Z)") from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
 class ArchiveReader:

@@ -27,6 +27,7 @@ import pyarrow.parquet as pq
 from deltalake import CommitProperties, DeltaTable
 from deltalake.exceptions import CommitFailedError, DeltaError, TableNotFoundError
 
+from pipelines.errors import NewsarchiveError
 from pipelines.archive import tables
 from pipelines.archive.runrows import RunRows
 from pipelines.archive.staged import StagedParquet
@@ -41,7 +42,7 @@ VERSIONING_COLUMNS = ["article_id", "content_hash", "version", "change", "fetche
 HISTORY_LIMIT = 500                        # commits searched for a publish's own (retries come soon after)
 
 
-class ArchiveError(Exception):
+class ArchiveError(NewsarchiveError):
     """The archive could not be written; the message is one line."""
 
 

@@ -36,7 +36,8 @@ URL_IN = re.compile(r"https?://\S")
 URL_LINE = 20             # words, the URL's own included: a line this short that spells out a URL sends the
                           # reader elsewhere ("Follow our coverage at https://...", "iTunes: https://...")
 BARE_URL = re.compile(r"^\s*(https?://|www\.)\S+\s*$")
-BLOCKS = ".//p | .//item | .//head | .//quote"
+BLOCKS = ("p", "item", "head", "quote")   # in document order by iter(), cheaper than an XPath union
+TEXT = etree.XPath("string()")            # an element's text, in one call rather than itertext's pieces
 
 
 def words(text: str) -> str:
@@ -49,7 +50,7 @@ def link_texts(tree) -> dict[str, set[str]]:
     first word so that a paragraph is only compared with links that could occur in it."""
     index: dict[str, set[str]] = {}
     for a in tree.iter("a"):
-        text = words("".join(a.itertext()))
+        text = words(TEXT(a))
         if text:
             index.setdefault(text.split(" ", 1)[0], set()).add(text)
     return index
@@ -59,7 +60,7 @@ def prune(body, links: dict[str, set[str]], repeated: frozenset[str] = frozenset
     """Remove boilerplate paragraphs from trafilatura's body element in place; `repeated`
     holds the normalised texts of the page's blocks that repeat across its site."""
     _drop_leading_headings(body)
-    blocks = [(block, "".join(block.itertext())) for block in body.xpath(BLOCKS)]
+    blocks = [(block, TEXT(block)) for block in body.iter(*BLOCKS)]
     if repeated and _mostly_repeated(blocks, repeated):
         repeated = frozenset()
     for block, text in blocks:
@@ -71,8 +72,7 @@ def prune(body, links: dict[str, set[str]], repeated: frozenset[str] = frozenset
 def is_menu(body) -> bool:
     """Whether most of the body's words stand in lines of a few words (menu entries), each
     block's lines counted apart (a menu can come back as one paragraph of many lines)."""
-    counts = [len(WORD.findall(line)) for block in body.xpath(BLOCKS)
-              for line in "".join(block.itertext()).splitlines()]
+    counts = [len(WORD.findall(line)) for block in body.iter(*BLOCKS) for line in TEXT(block).splitlines()]
     total = sum(counts)
     return total > 0 and sum(n for n in counts if n <= MENU_WORDS) > MENU_SHARE * total
 

@@ -14,7 +14,9 @@ ARTICLE_TYPES = {
 
 def json_ld_objects(tree) -> Iterator[dict]:
     """Every JSON object in the page's ld+json scripts, @graph and lists flattened."""
-    for script in tree.xpath("//script[@type='application/ld+json']"):
+    for script in tree.iter("script"):
+        if script.get("type") != "application/ld+json":
+            continue
         try:
             data = json.loads(script.text or "", strict=False)
         except ValueError:

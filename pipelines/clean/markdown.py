@@ -20,22 +20,31 @@ def render(body) -> tuple[str, str]:
 
 
 def to_markdown(body) -> str:
-    """trafilatura's Markdown, with `>` added to quotes (which it renders bare): block by
-    block where the body has quotes, in one call otherwise."""
+    """trafilatura's Markdown, with `>` added to quotes (which it renders bare): where the body
+    has quotes, each quote and each run of other blocks between them in one call."""
     if body.find(".//quote") is None:
         return xmltotxt(body, True)
     blocks = [body.text.strip()] if body.text and body.text.strip() else []
-    for child in body:
-        wrapper = etree.Element("body")
-        wrapper.append(deepcopy(child))
-        wrapper[0].tail = None
-        block = xmltotxt(wrapper, True).strip()
+    run = etree.Element("body")
+    for child in list(deepcopy(body)):            # a copy: the blocks are moved out of it
+        tail, child.tail = (child.tail or "").strip(), None
         if child.tag == "quote":
-            block = "\n".join(f"> {line}".rstrip() for line in block.splitlines())
-        blocks.append(block)
-        if child.tail and child.tail.strip():
-            blocks.append(child.tail.strip())
+            blocks.append(_render(run))
+            run = etree.Element("body")
+            quote = etree.Element("body")
+            quote.append(child)
+            blocks.append("\n".join(f"> {line}".rstrip() for line in _render(quote).splitlines()))
+        else:
+            run.append(child)
+        if tail:                                   # text between blocks stands as a block of its own
+            blocks += [_render(run), tail]
+            run = etree.Element("body")
+    blocks.append(_render(run))
     return "\n\n".join(block for block in blocks if block)
+
+
+def _render(wrapper) -> str:
+    return xmltotxt(wrapper, True).strip() if len(wrapper) else ""
 
 
 def normalise_text(text: str) -> str:

@@ -121,9 +121,12 @@ def extract_metadata(tree, url: str) -> Metadata:
 
 
 def canonical_link(tree) -> str | None:
-    # the head first: a path from the root is several times cheaper than a search of the whole page
-    return _first(tree.xpath("/html/head/link[@rel='canonical']/@href")
-                  or tree.xpath("//link[@rel='canonical']/@href"))
+    # the first <link rel=canonical>, head or body: iter() finds it without the proxies and the
+    # predicate that an XPath search of the whole page costs
+    for link in tree.iter("link"):
+        if link.get("rel") == "canonical":
+            return (link.get("href") or "").strip() or None
+    return None
 
 
 def meta_tags(tree) -> dict[str, str]:
@@ -333,8 +336,9 @@ def byline_names(text: str) -> list[str]:
 
 def lead_caption(tree) -> str | None:
     """The caption of the first figure that is not in navigation or side matter."""
-    for caption in tree.xpath("//figure//figcaption[not(ancestor::nav or ancestor::aside or ancestor::footer)]"):
-        text = " ".join(caption.text_content().split())
+    for caption in tree.iter("figcaption"):
+        around = {el.tag for el in caption.iterancestors("figure", "nav", "aside", "footer")}
+        text = " ".join(caption.text_content().split()) if around == {"figure"} else ""
         if text:
             return text
     return None
@@ -383,7 +387,3 @@ def _publisher(value) -> str | None:
 
 def _text(value) -> str | None:
     return jsonld.text_value(value)
-
-
-def _first(values: list) -> str | None:
-    return values[0].strip() if values and values[0].strip() else None

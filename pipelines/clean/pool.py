@@ -13,7 +13,7 @@ import os
 from collections import deque
 from concurrent.futures import Future, ProcessPoolExecutor
 from itertools import islice
-from typing import Iterable, Iterator
+from typing import Callable, Iterable, Iterator
 
 from spiders.crawl import die_with
 from spiders.siteconfig import SiteDefinition
@@ -21,9 +21,12 @@ from spiders.siteconfig import SiteDefinition
 from pipelines.clean.sitetemplate import Boilerplate
 from pipelines.warc.reader import ResponseRecord
 
+# (record, site, run id, boilerplate) -> (capture row, article row or None)
+CleanRecord = Callable[[ResponseRecord, SiteDefinition, str, Boilerplate], tuple[dict, dict | None]]
+
 CHUNK = 32                     # records per task: enough to amortise the pickling
 WORKERS_ENV = "NEWSARCHIVE_CLEAN_WORKERS"
-_job: tuple | None = None      # (site, run_id, boilerplate) in a worker
+_job: tuple | None = None      # (clean_record, site, run_id, boilerplate) in a worker
 
 
 def default_workers() -> int:
@@ -33,19 +36,18 @@ def default_workers() -> int:
     return max(1, int(os.environ.get(WORKERS_ENV) or 1))
 
 
-def cleaned(records: Iterable[ResponseRecord], site: SiteDefinition, run_id: str,
+def cleaned(records: Iterable[ResponseRecord], clean_record: CleanRecord, site: SiteDefinition, run_id: str,
             boilerplate: Boilerplate, workers: int | None = None
             ) -> Iterator[tuple[ResponseRecord, dict, dict | None]]:
-    """(record, capture row, article row or None) for every record, in order."""
-    from pipelines.clean.step import clean_record
-
+    """(record, capture row, article row or None) for every record, in order. `clean_record`
+    is a module-level function (the workers import it by name)."""
     workers = workers or default_workers()
     if workers == 1:
         for record in records:
             yield (record, *clean_record(record, site, run_id, boilerplate))
         return
     chunks = iter(lambda it=iter(records): list(islice(it, CHUNK)), [])
-    with pool_of(workers, site, run_id, boilerplate) as pool:
+    with pool_of(workers, clean_record, site, run_id, boilerplate) as pool:
         pending: deque[tuple[list[ResponseRecord], Future]] = deque()
         for chunk in chunks:
             pending.append((chunk, pool.submit(_clean_chunk, chunk)))
@@ -55,10 +57,10 @@ def cleaned(records: Iterable[ResponseRecord], site: SiteDefinition, run_id: str
             yield from _done(*pending.popleft())
 
 
-def pool_of(workers: int, site: SiteDefinition | None, run_id: str, boilerplate: Boilerplate | None
-            ) -> ProcessPoolExecutor:
-    return ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"),
-                               initializer=_start, initargs=(site, run_id, boilerplate, os.getpid()))
+def pool_of(workers: int, clean_record: CleanRecord | None, site: SiteDefinition | None, run_id: str,
+            boilerplate: Boilerplate | None) -> ProcessPoolExecutor:
+    return ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"), initializer=_start,
+                               initargs=(clean_record, site, run_id, boilerplate, os.getpid()))
 
 
 def _done(chunk: list[ResponseRecord], future: Future):
@@ -66,14 +68,13 @@ def _done(chunk: list[ResponseRecord], future: Future):
         yield record, capture, article
 
 
-def _start(site: SiteDefinition, run_id: str, boilerplate: Boilerplate, parent_pid: int) -> None:
+def _start(clean_record: CleanRecord, site: SiteDefinition, run_id: str, boilerplate: Boilerplate,
+           parent_pid: int) -> None:
     global _job
     die_with(parent_pid)
-    _job = (site, run_id, boilerplate)
+    _job = (clean_record, site, run_id, boilerplate)
 
 
 def _clean_chunk(chunk: list[ResponseRecord]) -> list[tuple[dict, dict | None]]:
-    from pipelines.clean.step import clean_record
-
-    site, run_id, boilerplate = _job
+    clean_record, site, run_id, boilerplate = _job
     return [clean_record(record, site, run_id, boilerplate) for record in chunk]

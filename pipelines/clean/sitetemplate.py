@@ -30,7 +30,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Iterable
 
-from pipelines.clean.boilerplate import words
+from pipelines.clean.boilerplate import TEXT, words
 
 BLOCK_TAGS = frozenset({
     "p", "li", "h1", "h2", "h3", "h4", "h5", "h6", "figcaption", "blockquote", "dt", "dd", "td", "th",
@@ -46,22 +46,26 @@ VERSION_NAME = re.compile(r"v(\d{6})\.json$")
 
 def leaf_blocks(tree) -> Iterable[tuple[object, str, str]]:
     """(element, normalised text, DOM path) of every leaf block with text, and of every
-    inline element (a link, a button) that stands on its own between blocks."""
-    for el in tree.iter(*BLOCK_TAGS):
-        ancestors = [a.tag for a in el.iterancestors()]
-        if SKIP_TAGS.intersection(ancestors):
-            continue
-        path = "/".join(reversed(ancestors))
-        if not any(child.tag in BLOCK_TAGS for child in el):
-            yield from _block(el, f"{path}/{el.tag}")
-            continue
-        for child in el:
-            if isinstance(child.tag, str) and child.tag not in BLOCK_TAGS and child.tag not in SKIP_TAGS:
-                yield from _block(child, f"{path}/{el.tag}/{child.tag}")
+    inline element (a link, a button) that stands on its own between blocks, in document
+    order. One walk from the root carries each element's path down (asking every block for
+    its ancestors cost a Python object per ancestor); script-like subtrees are not entered."""
+    stack = [(tree, "")]
+    while stack:
+        el, above = stack.pop()
+        path = f"{above}/{el.tag}" if above else el.tag
+        children = [child for child in el if isinstance(child.tag, str)]
+        if el.tag in BLOCK_TAGS:
+            if not any(child.tag in BLOCK_TAGS for child in children):
+                yield from _block(el, path)
+            else:
+                for child in children:
+                    if child.tag not in BLOCK_TAGS and child.tag not in SKIP_TAGS:
+                        yield from _block(child, f"{path}/{child.tag}")
+        stack.extend((child, path) for child in reversed(children) if child.tag not in SKIP_TAGS)
 
 
 def _block(el, path: str):
-    text = words("".join(el.itertext()))
+    text = words(TEXT(el))
     if text:
         yield el, text, path
 

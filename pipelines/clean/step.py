@@ -14,8 +14,10 @@ from typing import Callable, Iterable, Iterator
 
 from spiders.siteconfig import SiteDefinition
 
+from pipelines.errors import StepError
 from pipelines.clean.decode import decode_page
 from pipelines.clean.fingerprint import fingerprint
+from pipelines.clean.pool import cleaned
 from pipelines.clean.extract import EXTRACTOR_VERSION, Article, NotAnArticle, extract_article, parse_html
 from pipelines.clean.sitetemplate import Boilerplate, SiteTemplate, TemplateStore, page_keys
 from pipelines.clean.urls import article_id
@@ -62,13 +64,11 @@ def clean_stream(store, keys: Iterable[str], site: SiteDefinition, run_id: str,
                  ) -> Iterator[tuple[dict, dict | None]]:
     """(capture row, article row or None) per record, in WARC order, cleaned on `workers`
     processes (default: every core); nothing of the run is held but a few chunks."""
-    from pipelines.clean.pool import cleaned
-
     keys = list(keys)
     boilerplate = _boilerplate(store, keys, site, template_version)
     records = (record for key in keys
                for record in iter_responses(store, key, site.limits.max_response_bytes, failures=True))
-    for record, capture, article in cleaned(records, site, run_id, boilerplate, workers):
+    for record, capture, article in cleaned(records, clean_record, site, run_id, boilerplate, workers):
         if progress:
             progress(record)
         yield capture, article
@@ -82,7 +82,7 @@ def _boilerplate(store, keys: list[str], site: SiteDefinition, template_version:
     else:
         template = templates.load(site.name, template_version)
         if template is None:
-            raise ValueError(f"site {site.name} has no template version {template_version}")
+            raise StepError(f"site {site.name} has no template version {template_version}")
     return Boilerplate(template.boilerplate(), template.version)
 
 

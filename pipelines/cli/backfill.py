@@ -1,44 +1,24 @@
 """`newsarchive backfill SITE --from D1 --to D2`: capture a past date range, interval by interval."""
 from __future__ import annotations
 
-import argparse
-from datetime import date
+from contextlib import contextmanager
 
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
-
-from spiders.siteconfig import load_site
-
-from pipelines.schedule import backfill
-from pipelines import steps
-from pipelines.settings import PipelineSettings
-
-console = Console(stderr=True)
-out = Console()
-
-
-def _day(text: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a date: {text!r} (use YYYY-MM-DD)") from None
+from pipelines.cli import args as types
+from pipelines.cli import ui
 
 
 def cmd_backfill(args) -> int:
-    settings = PipelineSettings.from_env(store_uri=args.store, staging_dir=args.staging)
+    from spiders.siteconfig import load_site
+    from pipelines.schedule import backfill
+
+    settings = ui.settings(args)
     site = load_site(args.site, settings.sites_dir)
     planned = backfill.intervals(site, args.first, args.last)
     done = skipped = versions = 0
-    with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                  TimeElapsedColumn(), console=console) as bar:
+    with ui.progress() as bar:
         task = bar.add_task(f"backfilling {site.name}", total=len(planned))
-
-        def on_line(line: str) -> None:
-            if " ERROR" in line or "Traceback" in line:
-                console.print(line, highlight=False, markup=False)
-
         results = backfill.backfill(site.name, args.first, args.last, settings, args.base_url,
-                                    redo=args.redo, on_line=on_line)
+                                    redo=args.redo, watch=crawl_errors)
         for result in results:
             if result.skipped:
                 skipped += 1
@@ -48,20 +28,28 @@ def cmd_backfill(args) -> int:
                 bar.console.print(f"{result.interval}: {result.manifest['articles_seen']} articles, "
                                   f"{result.manifest['versions_added']} new versions", highlight=False)
             bar.advance(task)
-    out.print(f"backfill of {site.name} {args.first} .. {args.last}: {len(planned)} intervals, "
-              f"{done} run, {skipped} already finished, {versions} versions added "
-              f"(record: {settings.store_uri}/{backfill.state_key(site.name)})", highlight=False, soft_wrap=True)
+    ui.out().print(f"backfill of {site.name} {args.first} .. {args.last}: {len(planned)} intervals, "
+                   f"{done} run, {skipped} already finished, {versions} versions added "
+                   f"(record: {settings.store_uri}/{backfill.state_key(site.name)})", highlight=False,
+                   soft_wrap=True)
     return 0
 
 
-def register(sub, add_store_options) -> None:
-    text = "capture a past date range, one run per schedule interval (resumable)"
-    p = sub.add_parser("backfill", help=text, description=text)
-    p.set_defaults(func=cmd_backfill)
-    add_store_options(p)
+@contextmanager
+def crawl_errors(step: str):
+    """Under the backfill's own bar: the errors each interval's crawl logs, nothing else."""
+    def on_event(event: dict) -> None:
+        if event["event"] == "log":
+            ui.err().print(event["line"], highlight=False, markup=False)
+    yield on_event if step == "crawl" else None
+
+
+def register(sub) -> None:
+    p = ui.command(sub, "backfill", cmd_backfill,
+                   "capture a past date range, one run per schedule interval (resumable)")
     p.add_argument("site")
-    p.add_argument("--from", dest="first", type=_day, required=True, help="first day (YYYY-MM-DD, included)")
-    p.add_argument("--to", dest="last", type=_day, required=True, help="last day (YYYY-MM-DD, included)")
+    p.add_argument("--from", dest="first", type=types.day, required=True, help="first day (YYYY-MM-DD, included)")
+    p.add_argument("--to", dest="last", type=types.day, required=True, help="last day (YYYY-MM-DD, included)")
     p.add_argument("--base-url", help="fetch the site from another address")
     p.add_argument("--redo", action="store_true",
                    help="run intervals again even when recorded as finished (adds no duplicate versions)")

@@ -2,39 +2,33 @@
 from __future__ import annotations
 
 from datetime import datetime, timezone
-from pathlib import Path
 
-from rich import box
-from rich.console import Console
-from rich.table import Table
+from pipelines.cli import args as types
+from pipelines.cli import ui
 
-from spiders.siteconfig import load_sites
-
-from pipelines.settings import PipelineSettings
-
-out = Console()
 RESULT_STYLE = {"ok": "green", "warning": "yellow", "failed": "bold red"}
 
 
-def _settings(args) -> PipelineSettings:
-    return PipelineSettings.from_env(store_uri=args.store, staging_dir=args.staging)
-
-
 def cmd_check(args) -> int:
-    from pipelines.health.runcheck import check
+    from pipelines import steps
 
-    row = check(args.site, args.run_id, _settings(args), kind=args.kind)
-    out.print(f"run {args.run_id} of {args.site}: {row['result']}", highlight=False)
+    row = steps.check(args.site, args.run_id, ui.settings(args), kind=args.kind)
+    ui.out().print(f"run {args.run_id} of {args.site}: {row['result']}", highlight=False)
     for warning in row["warnings"]:
-        out.print(f"  warning: {warning}", highlight=False)
+        ui.out().print(f"  warning: {warning}", highlight=False)
     return 0
 
 
 def cmd_status(args) -> int:
-    from pipelines.health.status import site_status
-    from pipelines.steps import open_checked_store
+    from rich import box
+    from rich.console import Console
+    from rich.table import Table
 
-    settings = _settings(args)
+    from spiders.siteconfig import load_sites
+    from pipelines.health.status import site_status
+    from pipelines.settings import open_checked_store
+
+    settings = ui.settings(args)
     entries = site_status(open_checked_store(settings), load_sites(settings.sites_dir)[0],
                           datetime.now(timezone.utc), args.site)
     table = Table(box=box.SIMPLE, pad_edge=False)
@@ -43,11 +37,11 @@ def cmd_status(args) -> int:
         table.add_column(name, overflow="fold")
     for entry in entries:
         table.add_row(*_status_cells(entry))
-    Console(width=max(out.width, 132)).print(table)     # piped output would be cut to 80 columns
+    Console(width=max(ui.out().width, 132)).print(table)     # piped output would be cut to 80 columns
     for entry in entries:       # the full line of what changed, never cut by the table's width
         last = entry["last"]
         if last and last["message"]:
-            out.print(f"[{RESULT_STYLE[last['result']]}]{last['result']}:[/] {last['message']}",
+            ui.out().print(f"[{RESULT_STYLE[last['result']]}]{last['result']}:[/] {last['message']}",
                       highlight=False, soft_wrap=True)
     return 0
 
@@ -66,31 +60,26 @@ def _status_cells(entry: dict) -> list[str]:
 def cmd_report(args) -> int:
     from pipelines.health.htmlreport import render_report
     from pipelines.health.runstable import read_runs
-    from pipelines.steps import open_checked_store
+    from pipelines.settings import open_checked_store
 
-    settings = _settings(args)
+    settings = ui.settings(args)
     runs = read_runs(open_checked_store(settings), args.site)
     args.html.write_text(render_report(runs, datetime.now(timezone.utc)), encoding="utf-8")
-    out.print(f"wrote {args.html} ({len(runs)} runs of {len({r['site'] for r in runs})} sites)", highlight=False)
+    ui.out().print(f"wrote {args.html} ({len(runs)} runs of {len({r['site'] for r in runs})} sites)", highlight=False)
     return 0
 
 
-def register(sub, add_store_options) -> None:
-    p = sub.add_parser("check", help="step 5: check a published run's health against the site's baseline")
+def register(sub) -> None:
+    p = ui.command(sub, "check", cmd_check, "step 5: check a published run's health against the site's baseline")
     p.add_argument("site")
-    p.add_argument("--run-id", required=True)
+    p.add_argument("--run-id", required=True, type=types.run_id)
     p.add_argument("--kind", default="manual", choices=("manual", "scheduled", "backfill"),
                    help="the kind of run: baselines compare runs of one kind")
-    p.set_defaults(func=cmd_check)
-    add_store_options(p)
 
-    p = sub.add_parser("status", help="per site: last run, its result, failed checks, next run")
+    p = ui.command(sub, "status", cmd_status, "per site: last run, its result, failed checks, next run")
     p.add_argument("--site", help="one site only")
-    p.set_defaults(func=cmd_status)
-    add_store_options(p)
 
-    p = sub.add_parser("report", help="an HTML page of plots per site over time, readable without a server")
-    p.add_argument("--html", type=Path, required=True, metavar="FILE")
+    p = ui.command(sub, "report", cmd_report,
+                   "an HTML page of plots per site over time, readable without a server")
+    p.add_argument("--html", type=types.writable_file, required=True, metavar="FILE")
     p.add_argument("--site", help="one site only")
-    p.set_defaults(func=cmd_report)
-    add_store_options(p)

@@ -14,8 +14,8 @@ from pipelines.store import layout
 from pipelines.health import runstable
 from pipelines.archive.writer import Archive
 from pipelines.health.runhealth import run_health
-from pipelines.settings import PipelineSettings
-from pipelines.steps import StepError, open_checked_store
+from pipelines.settings import PipelineSettings, open_checked_store
+from pipelines.errors import StepError
 
 log = logging.getLogger("newsarchive")
 

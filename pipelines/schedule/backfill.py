@@ -2,8 +2,8 @@
 
 The intervals are the site's own data intervals (its cron in its time zone),
 the same ones `airflow backfill create` makes, so both capture the same
-articles. Each interval is a normal run (crawl with that window, upload, clean,
-publish) with a run id derived from the interval, and is written to a record
+articles. Each interval is a normal run (steps.run: crawl with that window, upload, clean,
+publish, check) with a run id derived from the interval, and is written to a record
 in the store once published; running again skips recorded intervals, so an
 interrupted backfill resumes where it stopped. Publishing adds a version only
 when content changed, so redoing an interval adds nothing new.
@@ -14,14 +14,13 @@ import json
 import logging
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
-from typing import Callable, Iterator
+from typing import Iterator
 from zoneinfo import ZoneInfo
 
 from croniter import croniter
 
 from spiders.siteconfig import SiteDefinition, load_site
 
-from pipelines.health import runcheck
 from pipelines import steps
 from pipelines.settings import PipelineSettings
 from pipelines.store import Store
@@ -100,23 +99,19 @@ class IntervalResult:
 
 
 def run_interval(site: SiteDefinition, interval: Interval, settings: PipelineSettings,
-                 base_url: str | None = None, on_line: Callable[[str], None] | None = None) -> dict:
-    """One normal run restricted to the interval's window; returns its manifest."""
-    run_id = interval.run_id
-    steps.crawl(site.name, run_id, settings, base_url, on_line=on_line, window=(interval.start, interval.end))
-    steps.upload(site.name, run_id, settings)
-    steps.clean(site.name, run_id, settings)
-    manifest = steps.publish(site.name, run_id, settings)
-    try:        # a backfill goes on past an unhealthy interval: the check is recorded, and logged
-        runcheck.check(site.name, run_id, settings, kind="backfill")
-    except runcheck.CheckFailed as exc:
-        log.warning("%s", exc)
+                 base_url: str | None = None, watch: steps.Watch = steps.unwatched) -> dict:
+    """One normal run restricted to the interval's window; returns its manifest. A backfill
+    goes on past an unhealthy interval: the check is recorded, and logged."""
+    manifest = steps.run(site.name, settings, interval.run_id, base_url=base_url,
+                         window=(interval.start, interval.end), kind="backfill", watch=watch)
+    if manifest["health"]["result"] == "failed":
+        log.warning("%s", manifest["health"]["message"])
     return manifest
 
 
 def backfill(site_name: str, first: date, last: date, settings: PipelineSettings,
              base_url: str | None = None, redo: bool = False,
-             on_line: Callable[[str], None] | None = None) -> Iterator[IntervalResult]:
+             watch: steps.Watch = steps.unwatched) -> Iterator[IntervalResult]:
     """Run every unfinished interval in order, recording each as it finishes.
     Yields one result per interval (skipped ones too), so callers can show progress."""
     site = load_site(site_name, settings.sites_dir)
@@ -126,6 +121,6 @@ def backfill(site_name: str, first: date, last: date, settings: PipelineSettings
         if state.done(interval) and not redo:
             yield IntervalResult(interval, skipped=True)
             continue
-        manifest = run_interval(site, interval, settings, base_url, on_line)
+        manifest = run_interval(site, interval, settings, base_url, watch)
         state.record(interval, manifest)
         yield IntervalResult(interval, skipped=False, manifest=manifest)

@@ -9,21 +9,18 @@ from __future__ import annotations
 
 import hashlib
 import os
-import re
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, Callable, Iterator
 
+from spiders.errors import NewsarchiveError
+
 CHUNK_SIZE = 1024 * 1024
 
 
-
-class StoreError(Exception):
+class StoreError(NewsarchiveError):
     """A store operation failed.  ``str(e)`` is always exactly one line."""
-
-    def __init__(self, message: object):
-        super().__init__(" ".join(str(message).split()))
 
 
 @dataclass(frozen=True)

@@ -15,8 +15,22 @@ _BUCKET_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{1,253}[A-Za-z0-9]$")
 
 def open_store(uri: str | Path) -> Store:
     """Open a store from a local path, a ``file://`` URI or an ``s3://bucket[/prefix]`` URI."""
-    if isinstance(uri, Path):
-        return LocalStore(uri)
+    where = uri if isinstance(uri, Path) else _location(uri)
+    if isinstance(where, Path):
+        return LocalStore(where)
+    from pipelines.store.s3 import S3Store      # boto3: only for an S3 store
+
+    return S3Store(*where)
+
+
+def check_uri(uri: str) -> str:
+    """`uri` when it names a store open_store can open, else StoreError; opens nothing."""
+    _location(uri)
+    return uri
+
+
+def _location(uri: str) -> Path | tuple[str, str]:
+    """A local folder, or (bucket, prefix) of an S3 store."""
     if not isinstance(uri, str) or not uri.strip():
         raise StoreError(f"unsupported store URI {uri!r}: expected a path, file:// or s3:// URI")
     if uri.startswith("s3://"):
@@ -29,15 +43,13 @@ def open_store(uri: str | Path) -> Store:
                 check_key(prefix)
             except StoreError as e:
                 raise StoreError(f"unsupported store URI {uri!r}: invalid prefix ({e})") from None
-        from pipelines.store.s3 import S3Store
-
-        return S3Store(bucket, prefix)
+        return bucket, prefix
     if uri.startswith("file://"):
         parts = urlsplit(uri)
         path = unquote(parts.path)
         if parts.netloc not in ("", "localhost") or not path.startswith("/"):
             raise StoreError(f"unsupported store URI {uri!r}: expected file:///absolute/path")
-        return LocalStore(Path(path))
+        return Path(path)
     if "://" in uri or uri.startswith(("s3:", "file:")) or _SCHEME_RE.match(uri):
         raise StoreError(f"unsupported store URI {uri!r}: expected a path, file:// or s3:// URI")
-    return LocalStore(Path(uri).expanduser())
+    return Path(uri).expanduser()

@@ -18,13 +18,14 @@ from pathlib import Path
 
 import yaml
 
+from pipelines.errors import NewsarchiveError
 from pipelines.warc import cdxj
 from pipelines.store import Store
 
 WAYBACK = str(Path(sys.executable).with_name("wayback"))
 
 
-class ReplayError(Exception):
+class ReplayError(NewsarchiveError):
     """pywb could not be started; one line."""
 
 

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from warcio.archiveiterator import ArchiveIterator
 
+from pipelines.errors import NewsarchiveError
 from spiders.siteconfig import SiteDefinition
 
 from pipelines.warc import cdxj
@@ -28,7 +29,7 @@ WACZ = str(Path(sys.executable).with_name("wacz"))
 PAGES_HEADER = {"format": "json-pages-1.0", "id": "pages", "title": "Articles"}
 
 
-class WaczError(Exception):
+class WaczError(NewsarchiveError):
     """The package could not be made or did not validate; one line."""
 
 

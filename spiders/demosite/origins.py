@@ -13,6 +13,7 @@ from functools import lru_cache
 from urllib.parse import urlsplit
 
 from .content import SECTIONS
+from .images import article_png, logo_png, png
 
 CDN_ADDRESS, AGENCY_ADDRESS = "127.0.0.2", "127.0.0.3"
 _CDN_IMAGE = re.compile(r"^/img/([a-z0-9-]+)-(320|640)\.png$")
@@ -74,7 +75,6 @@ class Origins:
 
 def cdn_route(path: str, known_slugs) -> tuple[str, bytes] | None:
     """(content type, body) of a CDN path, or None for a 404."""
-    from .pages import article_png, logo_png, png
 
     fixed = {
         "/robots.txt": ("text/plain; charset=utf-8", CDN_ROBOTS.encode()),
@@ -96,7 +96,6 @@ def cdn_route(path: str, known_slugs) -> tuple[str, bytes] | None:
 
 
 def agency_route(path: str) -> tuple[str, bytes] | None:
-    from .pages import article_png
 
     if path == "/robots.txt":
         return "text/plain; charset=utf-8", AGENCY_ROBOTS.encode()

@@ -11,7 +11,7 @@ from email.utils import format_datetime, parsedate_to_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
 
-from . import faults, pages
+from . import faults, images, pages
 from .content import SECTIONS, DemoArticle, build_articles, check_revision
 from .origins import AGENCY_ADDRESS, CDN_ADDRESS, Origins, agency_route, cdn_route
 
@@ -98,10 +98,10 @@ def _assets(cat: pages.Catalog, path: str) -> Response | None:
     if path == "/static/style.css":
         return Response(200, CSS, pages.STYLE_CSS.encode())
     if path == "/static/logo.png":
-        return Response(200, PNG, pages.logo_png())
+        return Response(200, PNG, images.logo_png())
     match = _IMAGE.match(path)
     if match and any(a.slug == match.group(1) for a in cat.articles):
-        return Response(200, PNG, pages.article_png(match.group(1)))
+        return Response(200, PNG, images.article_png(match.group(1)))
     return None
 
 

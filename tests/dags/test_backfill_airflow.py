@@ -18,7 +18,7 @@ from pipelines.schedule.localairflow import AIRFLOW, REPO, airflow_env, ensure_p
 from pipelines.store import open_store
 from pipelines.archive.tables import ARTICLES_KEY
 from spiders.demosite.content import build_articles
-from tests.conftest import _free_port
+from tests.support import free_port
 
 FIRST, LAST = "2024-06-10", "2024-06-16"
 WINDOW = (datetime(2024, 6, 10, tzinfo=timezone.utc), datetime(2024, 6, 17, tzinfo=timezone.utc))
@@ -42,7 +42,7 @@ def cluster(airflow_db, demo_site, tmp_path_factory):
     demo = (REPO / "spiders/sites/demo.toml").read_text()
     (sites / "demo.toml").write_text(demo.replace('base_url = "http://127.0.0.1:8765/"',
                                                   f'base_url = "{demo_site.base_url}/"'))
-    port = _free_port()
+    port = free_port()
     env = airflow_env(home, port, airflow_db, base={
         **os.environ,
         "NEWSARCHIVE_STORE": str(home / "archive"),

@@ -26,7 +26,9 @@ out = {"errors": {k: str(v)[-300:] for k, v in bag.import_errors.items()}, "dags
        "heavy": sorted({m for m in ("scrapy", "deltalake", "pandas", "trafilatura", "boto3")
                         if m in sys.modules} - heavy_before)}
 for dag_id, dag in bag.dags.items():
-    tasks = {t.task_id: {"pool": t.pool, "outlets": [getattr(o, "uri", str(o)) for o in t.outlets]}
+    tasks = {t.task_id: {"pool": t.pool, "outlets": [getattr(o, "uri", str(o)) for o in t.outlets],
+                         "upstream": sorted(t.upstream_task_ids),
+                         "inputs": len(getattr(t, "op_args", ())) + len(getattr(t, "op_kwargs", {}))}
              for t in dag.tasks}
     interval = coerce_to_core_timetable(dag.timetable).infer_manual_data_interval(run_after=__import__("pendulum").datetime(2024, 6, 11, 12))
     out["dags"][dag_id] = {"catchup": dag.catchup, "max_active_runs": dag.max_active_runs,
@@ -63,6 +65,9 @@ def test_one_dag_per_enabled_site_without_import_errors(tmp_path):
     start, end = (datetime.fromisoformat(t) for t in demo["interval"])
     assert (end - start).days == 1 and end.astimezone(timezone.utc).hour == 0
     assert list(demo["tasks"]) == ["crawl", "upload", "clean", "publish", "check"]
+    # one step after the other, each handed over through the store, none through XCom
+    assert [task["upstream"] for task in demo["tasks"].values()] == [[], ["crawl"], ["upload"], ["clean"], ["publish"]]
+    assert all(task["inputs"] == 0 for task in demo["tasks"].values())
     assert demo["tasks"]["crawl"]["pool"] == site.pool
     assert demo["tasks"]["publish"]["outlets"] == ["newsarchive://archive/articles"]
 

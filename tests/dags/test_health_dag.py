@@ -11,7 +11,6 @@ from pipelines.health.runstable import read_runs
 from pipelines.settings import PipelineSettings
 from pipelines.store import open_store
 from spiders.demosite import DemoSite
-from tests.alertsinks import smtp_sink, webhook_sink  # noqa: F401  (fixtures)
 from tests.dags.test_dag_run import airflow, airflow_env  # noqa: F401  (fixture)
 
 pytestmark = pytest.mark.slow

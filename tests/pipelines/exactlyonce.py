@@ -105,7 +105,7 @@ def run_until_done(step: str, run_id: str, settings: PipelineSettings, base_url:
     for attempt in range(attempts):
         try:
             if step == "crawl":
-                return steps.crawl(SITE, run_id, settings, base_url, on_line=lambda line: None)
+                return steps.crawl(SITE, run_id, settings, base_url)
             return getattr(steps, step)(SITE, run_id, settings)
         except Exception:
             if attempt == attempts - 1:

@@ -12,7 +12,7 @@ from pipelines.archive.writer import Archive
 from pipelines.store import open_store
 from pipelines.archive.tables import ARTICLES_KEY, CAPTURES_KEY
 from spiders.crawl import SUMMARY_NAME
-from tests.conftest import _free_port
+from tests.support import free_port
 
 from tests.pipelines.exactlyonce import (SEED, SITE, assert_same_archive, baseline_state, kill_after, run_until_done,
                           settings_for, stage_warcs, start_s3_server, start_step, stop_s3_server)
@@ -27,7 +27,7 @@ TRIALS = 4
 
 @pytest.fixture(scope="module")
 def s3(tmp_path_factory):
-    server = start_s3_server(_free_port(), tmp_path_factory.mktemp("s3") / "requests.log")
+    server = start_s3_server(free_port(), tmp_path_factory.mktemp("s3") / "requests.log")
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("AWS_ENDPOINT_URL", server.endpoint)
         for name, value in (("AWS_ACCESS_KEY_ID", "testing"), ("AWS_SECRET_ACCESS_KEY", "testing"),

@@ -19,7 +19,7 @@ from pipelines.archive.writer import Archive
 from pipelines.store import open_store
 from pipelines.archive.tables import ARTICLES_KEY, CAPTURES_KEY
 from spiders.crawl import SUMMARY_NAME
-from tests.conftest import _free_port
+from tests.support import free_port
 
 from tests.pipelines.exactlyonce import (SEED, SITE, assert_same_archive, baseline_state, last_line, publish_worker,
                           run_until_done, settings_for, stage_warcs, start_s3_server, start_step,
@@ -33,7 +33,7 @@ WRITERS, ROUNDS, ARTICLES, REVISED = 8, 5, 60, 30
 
 @pytest.fixture(scope="module")
 def s3(tmp_path_factory):
-    server = start_s3_server(_free_port(), tmp_path_factory.mktemp("s3") / "requests.log")
+    server = start_s3_server(free_port(), tmp_path_factory.mktemp("s3") / "requests.log")
     with pytest.MonkeyPatch.context() as mp:
         for name, value in (("AWS_ENDPOINT_URL", server.endpoint), ("AWS_ACCESS_KEY_ID", "testing"),
                             ("AWS_SECRET_ACCESS_KEY", "testing"), ("AWS_REGION", "us-east-1"),

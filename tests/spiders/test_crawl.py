@@ -2,12 +2,12 @@
 import gzip
 import subprocess
 import sys
-import urllib.request
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 from warcio.archiveiterator import ArchiveIterator
+from tests.support import fetch
 
 WARCIO = str(Path(sys.executable).with_name("warcio"))
 
@@ -65,18 +65,13 @@ def test_all_kinds_of_exchange_are_captured(demo_site, crawl):
     assert articles <= set(paths), f"missing {sorted(articles - set(paths))[:3]}"
 
 
-def fetch(url: str, **headers) -> bytes:
-    with urllib.request.urlopen(urllib.request.Request(url, headers=headers)) as resp:
-        return resp.read()
-
-
 def test_bodies_are_kept_as_sent_on_the_wire(demo_site, crawl):
     for article in demo_site.articles()[:20]:
         url = demo_site.base_url + article.path
         record, raw = responses(crawl)[url]
         assert record.http_headers.get_header("Content-Encoding") == "gzip"
-        assert raw == fetch(url, **{"Accept-Encoding": "gzip"})      # the bytes on the wire
-        assert gzip.decompress(raw) == fetch(url)                    # ... which are the page
+        assert raw == fetch(url, {"Accept-Encoding": "gzip"})[2]      # the bytes on the wire
+        assert gzip.decompress(raw) == fetch(url)[2]                    # ... which are the page
         digest = record.rec_headers.get_header("WARC-Payload-Digest")
         assert digest and digest.startswith("sha1:")
 
@@ -105,7 +100,7 @@ def test_every_article_body_is_the_served_bytes(demo_site, crawl):
     for article in demo_site.articles():
         url = demo_site.base_url + article.path
         _, raw = got[url]
-        assert gzip.decompress(raw) == fetch(url), url
+        assert gzip.decompress(raw) == fetch(url)[2], url
 
 
 def test_each_page_has_a_metadata_record_with_its_outlinks(demo_site, crawl):

@@ -4,8 +4,6 @@ from __future__ import annotations
 import gzip
 import json
 import re
-import urllib.error
-import urllib.request
 import xml.etree.ElementTree as ET
 from collections import Counter
 from datetime import date, datetime, timedelta
@@ -15,6 +13,7 @@ import lxml.html
 import pytest
 
 from spiders.demosite import DemoArticle, DemoSite, build_articles
+from tests.support import fetch
 
 SEED_PATH = "/news/2024/07/04/relations-between-russia-china-are-at-their-best-in-history-xi-putin-says/"
 SEED_HEADLINE = "Relations between Russia, China are 'at their best in history,' Xi, Putin says"
@@ -49,25 +48,6 @@ BOILERPLATE = (
     "News Feed", "MORE NEWS", "Editors' Picks", "Enter your email to subscribe",
     "* indicates required", "Subscribe",
 )
-
-
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args, **kwargs):
-        return None
-
-
-_OPENER = urllib.request.build_opener(_NoRedirect)
-
-
-def fetch(url: str, headers: dict | None = None, method: str = "GET"):
-    """(status, headers, raw body) without following redirects or decoding."""
-    request = urllib.request.Request(url, headers=headers or {}, method=method)
-    try:
-        with _OPENER.open(request, timeout=10) as response:
-            return response.status, response.headers, response.read()
-    except urllib.error.HTTPError as error:
-        with error:
-            return error.code, error.headers, error.read()
 
 
 @pytest.fixture(scope="module")

@@ -116,3 +116,31 @@ def test_text_is_decoded_whatever_the_declaration():
     html = f"<html><head><meta charset='iso-8859-1'><title>Häfen</title></head><body><p>{prose}</p></body></html>"
     assert extract_article(html.encode("utf-8"), "https://example.org/h").text == prose.strip()
     assert extract_article(html.encode("latin-1"), "https://example.org/h").text == prose.strip()
+
+
+@pytest.mark.parametrize("fast", [True, False])
+def test_the_body_is_the_one_bare_extraction_gives(seed_page, fast):
+    """Cleaning calls trafilatura's cascade without bare_extraction's copy of the page: the body must
+    be the same XML, in fast mode and with the comparison pass (a trafilatura upgrade can change this)."""
+    import trafilatura
+    from lxml import etree
+
+    from pipelines.clean.extract import _extract, parse_html
+    _, url, html = seed_page
+    expected = trafilatura.bare_extraction(parse_html(html), url=url, fast=fast, include_comments=False,
+                                           include_tables=True, include_formatting=True).body
+    got = _extract(parse_html(html), url, fast=fast)
+    assert etree.tostring(got) == etree.tostring(expected) and len(got) > 3
+    empty = "<html><head><title>t</title></head><body><div><span> </span></div></body></html>"
+    assert trafilatura.bare_extraction(parse_html(empty), url=url, fast=fast) is None
+    assert _extract(parse_html(empty), url, fast=fast) is None
+
+
+def test_scripts_styles_and_drawings_leave_before_extraction_and_json_ld_stays():
+    from pipelines.clean.extract import _drop_scripts, parse_html
+    tree = parse_html("""<html><head><style>p {}</style><script type="application/ld+json">{"@type": "Thing"}</script>
+        </head><body><p>One<script>var x = 1;</script> two<svg><g><text>drawn</text></g></svg> three</p></body></html>""")
+    _drop_scripts(tree)
+    assert [el.get("type") for el in tree.iter("script")] == ["application/ld+json"]
+    assert tree.find(".//style") is None and tree.find(".//svg") is None
+    assert tree.find(".//p").text_content() == "One two three"

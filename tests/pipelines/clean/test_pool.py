@@ -16,7 +16,7 @@ def busy_pid():
     return os.getpid()
 
 if __name__ == "__main__":
-    pool = pool_of(2, None, "run-x", None)
+    pool = pool_of(2, None, None, "run-x", None)
     tasks = [pool.submit(busy_pid) for _ in range(2)]     # both at once: both workers start
     print(" ".join(str(t.result()) for t in tasks), flush=True)
     time.sleep(60)

@@ -51,7 +51,8 @@ def test_export_to_an_unwritable_path_is_one_line(tmp_path, fmt):
     result = cli("export", "--format", fmt, "--out", str(blocker / "out"), "--store", str(tmp_path / "s"),
                  cwd=tmp_path)
     assert result.returncode == 2
-    assert result.stderr.strip().splitlines() == [f"error: cannot write {blocker / 'out'}: no folder {blocker}"]
+    assert result.stderr.strip().splitlines() == [
+        f"error: argument --out: cannot write {blocker / 'out'}: no folder {blocker}"]
 
 
 @pytest.mark.parametrize("uri", ["ftp:/x", "http:x", "gs:bucket"])

@@ -1,7 +1,6 @@
 """The CLI end to end: `newsarchive demo` three times on one store, and bad input."""
 import json
 import re
-import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -10,15 +9,10 @@ import pytest
 from deltalake import DeltaTable
 
 from spiders.demosite import build_articles
+from tests.support import free_port
 
 CLI = str(Path(sys.executable).with_name("newsarchive"))
 WARCIO = str(Path(sys.executable).with_name("warcio"))
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def newsarchive(*args: str, cwd: Path, env: dict | None = None) -> subprocess.CompletedProcess:

@@ -23,7 +23,6 @@ from pipelines.health.runstable import read_runs
 from pipelines.settings import PipelineSettings
 from spiders.demosite import DemoSite
 from spiders.siteconfig import Health
-from tests.alertsinks import smtp_sink, webhook_sink  # noqa: F401  (fixtures)
 
 CHROMIUM = "/usr/bin/chromium"
 BASELINE = ("first", "second")
@@ -64,7 +63,7 @@ def broken(warc_archive, tmp_path_factory, smtp_sink, webhook_sink):  # noqa: F8
         mp.setenv("AIRFLOW_CONN_SMTP_DEFAULT", smtp_uri)
         for fault in CAUSES:
             site.fault, run_id = fault, f"broken-{fault}"
-            steps.crawl("demo", run_id, settings, site.base_url, on_line=lambda line: None)
+            steps.crawl("demo", run_id, settings, site.base_url)
             steps.upload("demo", run_id, settings)
             steps.clean("demo", run_id, settings)
             steps.publish("demo", run_id, settings)

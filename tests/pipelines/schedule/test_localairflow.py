@@ -13,7 +13,7 @@ import pytest
 
 from pipelines.schedule.localairflow import REPO, api_get, api_token
 from spiders.siteconfig import load_sites
-from tests.conftest import _free_port
+from tests.support import free_port
 
 BOUND = 480      # seconds; a bound against hanging, not a speed target
 
@@ -32,7 +32,7 @@ def _dag_ids(port: int, token: str) -> set[str]:
 
 
 def test_make_airflow_serves_the_site_dags_and_stops_on_ctrl_c(tmp_path):
-    port = _free_port()
+    port = free_port()
     home = tmp_path / "home"
     env = {**os.environ, "NEWSARCHIVE_STORE": str(tmp_path / "archive")}
     env.pop("AIRFLOW__DATABASE__SQL_ALCHEMY_CONN", None)
