@@ -42,6 +42,7 @@ class NewsSpider(scrapy.Spider):
         # A windowed run must not wander off to articles of other days through links.
         self.follow_links = window is None or not site.window_by_dates
         self.links = LinkFilter()
+        self.requisites_asked: set[str] = set()     # a site's pages share their assets: one Request each
 
     async def start(self):
         for url in self.recheck:
@@ -138,6 +139,9 @@ class NewsSpider(scrapy.Spider):
         if hops > requisites.MAX_HOPS:
             return
         for url in urls:
+            if url in self.requisites_asked:     # the dupefilter would drop it, after a Request and the middlewares
+                continue
+            self.requisites_asked.add(url)
             yield scrapy.Request(url, callback=self.parse_asset, priority=-1,
                                  meta={requisites.REQUISITE_META: hops})
 
