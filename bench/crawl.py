@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -49,6 +50,9 @@ max_pages_per_pattern = {max_pages}
 
 [scope]
 allow_private_networks = true
+
+[requisites]
+skip_hosts = {skip_hosts}
 """
 NGINX_CONF = """{user}worker_processes 1;
 daemon off;
@@ -91,6 +95,18 @@ process.crawl(crawler)
 process.start()
 print(json.dumps({"responses": crawler.stats.get_value("downloader/response_count", 0)}))
 """
+
+
+def other_hosts(pages: list[bytes]) -> list[str]:
+    """What names every host the benchmark pages link to (top-level domains, and addresses
+    whole): requisites there are skipped, so the crawl, like wget, fetches from the local
+    server only and nothing is sent elsewhere."""
+    found = re.findall(rb"//([A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+)[:/\"'\s?#]", b"\n".join(pages))
+    names = set()
+    for host in {h.decode().lower() for h in found}:
+        last = host.rsplit(".", 1)[-1]
+        names.add(host if last.isdigit() else last)
+    return sorted(names - {"127.0.0.1"})
 
 
 def build_site(root: Path, pages: list[bytes], count: int) -> list[str]:
@@ -160,6 +176,8 @@ def timed(cmd: list[str], cwd: Path, env: dict | None = None) -> dict:
 def row(name: str, responses: int | None, t: dict) -> dict:
     rate = responses / t["wall"] if responses else None
     cpu_k = t["cpu"] / responses * 1000 if responses else None
+    print(f"{name}: {responses or ''} responses, {t['wall']:.1f} s, peak RSS {t['rss_mb']:.1f} MB",
+          file=sys.stderr, flush=True)         # as it comes: a long run that fails later still tells
     return {"what": name, "responses": responses, "seconds": round(t["wall"], 2),
             "rate": round(rate, 1) if rate else None, "cpu_s_per_1000": round(cpu_k, 2) if cpu_k else None,
             "peak_rss_mb": round(t["rss_mb"], 1)}
@@ -172,13 +190,13 @@ def run_all(count: int, dataset: Path, work: Path) -> list[dict]:
     paths = build_site(root, pages, count)
     nginx, base = serve(root, tmp)
     try:
-        return measure(base, paths, work, count)
+        return measure(base, paths, work, count, other_hosts(pages))
     finally:
         os.killpg(nginx.pid, signal.SIGTERM)
         nginx.wait(10)
 
 
-def measure(base: str, paths: list[str], work: Path, count: int) -> list[dict]:
+def measure(base: str, paths: list[str], work: Path, count: int, skip_hosts: list[str]) -> list[dict]:
     rows = []
     wget_dir = work / "wget"
     wget_dir.mkdir()
@@ -197,7 +215,8 @@ def measure(base: str, paths: list[str], work: Path, count: int) -> list[dict]:
 
     sites, staging, store = work / "sites", work / "staging", work / "store"
     sites.mkdir()
-    (sites / f"{SITE}.toml").write_text(SITE_TOML.format(name=SITE, base=base, max_pages=count * 4))
+    (sites / f"{SITE}.toml").write_text(SITE_TOML.format(name=SITE, base=base, max_pages=count * 4,
+                                                             skip_hosts=json.dumps(skip_hosts)))
     env = {"NEWSARCHIVE_SITES_DIR": str(sites), "NEWSARCHIVE_STORE": str(store),
            "NEWSARCHIVE_STAGING_DIR": str(staging), "PYTHONPATH": str(ROOT)}
     run_id = "run-bench"

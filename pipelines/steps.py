@@ -4,21 +4,21 @@ each as its own task with the same arguments. Steps hand over through the store 
 run's `upload.json` and staged Parquet), so each can be retried on its own."""
 from __future__ import annotations
 
-import io
 import json
 import logging
 import os
 import re
+import shutil
 import subprocess
 import sys
+import tempfile
 import threading
 import time
+from contextlib import contextmanager, nullcontext
 from datetime import datetime, timezone
 from pathlib import Path
-from contextlib import nullcontext
 from typing import Callable, ContextManager
 
-import pyarrow.parquet as pq
 
 from spiders.crawl import SUMMARY_NAME, writable_folder
 from spiders.progress import FAILED, read_events
@@ -289,9 +289,10 @@ def publish(site_name: str, run_id: str, settings: PipelineSettings) -> dict:
     manifest = published(store, site_name, valid_run_id(run_id))
     if manifest is None:
         uploaded = _uploaded(store, site_name, run_id)
-        staged = {name: _read_staged(store, site_name, run_id, name) for name in ("captures", "articles")}
-        result = Archive(store).publish(site_name, run_id, staged["captures"], staged["articles"],
-                                        publish_id=publish_id(run_id, uploaded["crawl"]))
+        with _staged_file(store, site_name, run_id, "captures") as captures, \
+                _staged_file(store, site_name, run_id, "articles") as articles:
+            result = Archive(store).publish(site_name, run_id, captures, articles,
+                                            publish_id=publish_id(run_id, uploaded["crawl"]))
         manifest = {
             "site": site_name, "run_id": run_id,
             "published_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
@@ -327,11 +328,20 @@ def _uploaded(store: Store, site: str, run_id: str) -> dict:
     return record
 
 
-def _read_staged(store: Store, site: str, run_id: str, name: str) -> list[dict]:
+@contextmanager
+def _staged_file(store: Store, site: str, run_id: str, name: str):
+    """A local copy of a staged Parquet file, streamed from the store (never whole in memory)."""
     key = layout.staging_key(site, run_id, f"{name}.parquet")
     if not store.exists(key):
         raise StepError(f"run {run_id} of {site} has nothing cleaned ({key}): run the clean step first")
-    return pq.read_table(io.BytesIO(store.get_bytes(key))).to_pylist()
+    fd, local = tempfile.mkstemp(prefix=f"publish-{name}-", suffix=".parquet")
+    path = Path(local)
+    try:
+        with os.fdopen(fd, "wb") as out, store.open(key) as stored:
+            shutil.copyfileobj(stored, out, 1 << 20)
+        yield path
+    finally:
+        path.unlink(missing_ok=True)
 
 
 def check(site_name: str, run_id: str, settings: PipelineSettings, kind: str = "manual") -> dict:

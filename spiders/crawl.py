@@ -102,7 +102,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--progress-fd", type=int, help="write progress events (JSON lines) to this descriptor")
     args = parser.parse_args(argv)
     if args.parent_pid:
-        _die_with(args.parent_pid)
+        die_with(args.parent_pid)
     channel = Channel(args.progress_fd)
     logging.getLogger().addHandler(ErrorEvents(channel))
     try:
@@ -131,9 +131,11 @@ def _failed(channel: Channel, reason: str, code: int) -> int:
     return code
 
 
-def _die_with(parent_pid: int) -> None:
+def die_with(parent_pid: int) -> None:
     """Linux: killed with the step that started it, so a retry of the step never finds a crawler
-    of the dead attempt still writing into the run folder it replaces."""
+    (or a clean worker) of the dead attempt still writing into the run folder it replaces.
+    The signal comes when the parent's starting thread ends: start children from a thread
+    that lives as long as they do."""
     try:
         import ctypes
         import signal

@@ -9,12 +9,23 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
+import pyarrow as pa
 import pyarrow.parquet as pq
 
 from .warcrecords import EarlierCapture
 
-# Columns of the index file (written by pipelines/warc/digestindex.py); validators may be absent
-# from an index written before they were kept.
+# The index file, written by pipelines/warc/digestindex.py: one row per URL, its latest full capture.
+SCHEMA = pa.schema([
+    ("url", pa.string()),
+    ("payload_digest", pa.string()),
+    ("warc_date", pa.string()),        # WARC-Date as written, for WARC-Refers-To-Date
+    ("record_id", pa.string()),        # for WARC-Refers-To
+    ("warc_key", pa.string()),
+    ("etag", pa.string()),             # the response's validators: a re-check sends them back
+    ("last_modified", pa.string()),
+    ("requisites", pa.list_(pa.string())),   # of an HTML page: fetched again when it answers 304
+])
+# What a crawl reads of it; the validators may be absent from an index written before they were kept.
 COLUMNS = ("url", "payload_digest", "warc_date", "record_id")
 VALIDATORS = ("etag", "last_modified", "requisites")
 

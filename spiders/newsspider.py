@@ -25,7 +25,8 @@ from .conditional import CONDITIONAL
 from .dedup import DigestIndex
 from .links import LinkFilter, page_of
 from .siteconfig import SiteDefinition
-from .window import Window, date_in_url, parse_date
+from .dates import try_parse_time
+from .window import Window, date_in_url
 
 
 class NewsSpider(scrapy.Spider):
@@ -41,6 +42,7 @@ class NewsSpider(scrapy.Spider):
         # A windowed run must not wander off to articles of other days through links.
         self.follow_links = window is None or not site.window_by_dates
         self.links = LinkFilter()
+        self.requisites_asked: set[str] = set()     # a site's pages share their assets: one Request each
 
     async def start(self):
         for url in self.recheck:
@@ -137,6 +139,9 @@ class NewsSpider(scrapy.Spider):
         if hops > requisites.MAX_HOPS:
             return
         for url in urls:
+            if url in self.requisites_asked:     # the dupefilter would drop it, after a Request and the middlewares
+                continue
+            self.requisites_asked.add(url)
             yield scrapy.Request(url, callback=self.parse_asset, priority=-1,
                                  meta={requisites.REQUISITE_META: hops})
 
@@ -147,13 +152,13 @@ class NewsSpider(scrapy.Spider):
     # -- the window ------------------------------------------------------------
     def _prune_index_entry(self, lastmod: str | None) -> bool:
         """A child sitemap last changed before the window holds nothing dated in it."""
-        when = parse_date(lastmod)
+        when = try_parse_time(lastmod, feeds=True)
         return self.window is not None and when is not None and when < self.window.since
 
     def _dated_in_window(self, text: str | None) -> bool:
         if self.window is None:
             return True
-        when = parse_date(text)
+        when = try_parse_time(text, feeds=True)
         if when is None:
             self.crawler.stats.inc_value("window/undated_entries")   # counted, never guessed
             return False

@@ -1,9 +1,8 @@
 """Page requisites: what a browser loads to render a page (stylesheets, scripts, images,
 icons, fonts), found in HTML and in CSS.
 
-Works on an already-parsed page: `html_requisites` takes a parsel Selector (or anything
-with `.xpath`), so a spider that parses each page once hands it the same selector it
-reads links from. Lazy-loading attributes and `srcset` are read as browsers (and their
+Works on an already-parsed page: `html_requisites` takes a parsel Selector (or an lxml
+tree), so a spider that parses each page once hands it the same parse it reads links from. Lazy-loading attributes and `srcset` are read as browsers (and their
 lazy-load scripts) do; `style` attributes and `<style>` blocks go through the CSS reader.
 """
 from __future__ import annotations
@@ -11,7 +10,9 @@ from __future__ import annotations
 import re
 from urllib.parse import urljoin, urlsplit
 
-from w3lib.url import safe_url_string
+from lxml import etree
+
+from .links import absolute
 
 REQUISITE_META = "requisite"        # request meta: hops from the page (1) via stylesheets; requisite scope
 MAX_HOPS = 3                        # page -> stylesheet -> @import -> font: enough, and no endless chains
@@ -26,6 +27,10 @@ _SINGLE = ("//link[contains(concat(' ', normalize-space(@rel), ' '), ' styleshee
            "| //*/@data-background-image")
 _SRCSETS = "//img/@srcset | //source/@srcset | //*/@data-srcset | //*/@data-lazy-srcset"
 _INLINE_CSS = "//style/text() | //*/@style"
+# compiled once, run on lxml's tree: parsel would wrap each of a page's hundreds of values in a Selector
+_XPATHS = {name: etree.XPath(path, smart_strings=False) for name, path in
+           (("base", "//base/@href"), ("single", _SINGLE), ("srcsets", _SRCSETS), ("css", _INLINE_CSS))}
+_SRCSET_URL = re.compile(r"[ \t\n\r\f,]*(\S*)")      # separators, then a URL: up to the next white space
 
 _CSS_URL = re.compile(r"""url\(\s*(?:"([^"]*)"|'([^']*)'|([^)'"\s]*))\s*\)""", re.I)
 _CSS_IMPORT = re.compile(r"""@import\s+(?:"([^"]*)"|'([^']*)')""", re.I)
@@ -37,19 +42,15 @@ def srcset_urls(value: str) -> list[str]:
     a URL runs to the next space (commas inside it kept), descriptors run to the next comma."""
     found, pos = [], 0
     while True:
-        pos = len(value) - len(value[pos:].lstrip(" \t\n\r\f,"))
-        if pos >= len(value):
+        url = _SRCSET_URL.match(value, pos)
+        if url.start(1) >= len(value):
             return found
-        end = pos
-        while end < len(value) and not value[end].isspace():
-            end += 1
-        url = value[pos:end]
-        if url.endswith(","):
-            found.append(url.rstrip(","))
-            pos = end
+        pos = url.end(1)
+        if url.group(1).endswith(","):
+            found.append(url.group(1).rstrip(","))
             continue
-        found.append(url)
-        comma = value.find(",", end)
+        found.append(url.group(1))
+        comma = value.find(",", pos)
         pos = len(value) if comma < 0 else comma + 1
 
 
@@ -62,12 +63,13 @@ def css_requisites(text: str, base_url: str) -> list[str]:
 
 def html_requisites(selector, base_url: str) -> list[str]:
     """Absolute URLs of everything the page embeds, in document order, each once."""
-    base = urljoin(base_url, selector.xpath("//base/@href").get() or "")
-    raw = selector.xpath(_SINGLE).getall()
-    for value in selector.xpath(_SRCSETS).getall():
+    root = getattr(selector, "root", selector)
+    base = urljoin(base_url, next(iter(_XPATHS["base"](root)), ""))
+    raw = _XPATHS["single"](root)
+    for value in _XPATHS["srcsets"](root):
         raw += srcset_urls(value)
     found = _absolute(raw, base)
-    for css in selector.xpath(_INLINE_CSS).getall():
+    for css in _XPATHS["css"](root):
         found += css_requisites(css, base)
     return list(dict.fromkeys(found))
 
@@ -82,7 +84,7 @@ def _absolute(values, base: str) -> list[str]:
     for value in values:
         value = (value or "").strip()
         if value and not value.lower().startswith(_SKIP_SCHEMES):
-            url = safe_url_string(urljoin(base, value))
+            url = absolute(base, value)          # cached: pages of a site share most of their assets
             if url.startswith(("http://", "https://")):
                 found.append(url.split("#", 1)[0])
     return list(dict.fromkeys(found))

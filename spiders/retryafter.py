@@ -5,15 +5,14 @@ said; a polite crawler waits. The wait is cut to `cap` seconds so a hostile
 `Retry-After: 86400` cannot stall a run."""
 from __future__ import annotations
 
-from email.utils import parsedate_to_datetime
 from datetime import datetime, timezone
 
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from scrapy.utils.defer import maybe_deferred_to_future
 from scrapy.utils.response import response_status_message
 
+from .dates import parse_http_date
 from .settings import RETRY_AFTER_CAP_SETTING
-
 
 
 def retry_after_seconds(value: bytes | str | None, now: datetime | None = None) -> float | None:
@@ -24,12 +23,9 @@ def retry_after_seconds(value: bytes | str | None, now: datetime | None = None) 
     text = text.strip()
     if text.isdigit():
         return float(text)
-    try:
-        when = parsedate_to_datetime(text)
-    except (TypeError, ValueError):
+    when = parse_http_date(text)
+    if when is None:
         return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc)
     return max(0.0, (when - (now or datetime.now(timezone.utc))).total_seconds())
 
 

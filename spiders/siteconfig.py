@@ -156,14 +156,6 @@ class Discovery(BaseModel):
         return value
 
 
-class Extraction(BaseModel):
-    """Per-site hints for cleaning, where a site's pages need them."""
-
-    model_config = ConfigDict(extra="forbid")
-    language: str | None = Field(None, pattern=r"^[a-z]{2,3}$")   # when pages do not say
-    prefer_jsonld: bool = True
-
-
 class Health(BaseModel):
     """Thresholds of the checks run after publish, against the median of the site's own
     last `baseline_runs` healthy runs (no comparison until `min_baseline_runs` exist)."""
@@ -194,14 +186,12 @@ class SiteDefinition(BaseModel):
     sitemaps: list[str] = []
     article_patterns: list[str] = Field(min_length=1)
     follow_patterns: list[str] = []
-    asset_patterns: list[str] = [r"\.(css|js|png|jpe?g|gif|webp|svg|ico|woff2?)$"]
     politeness: Politeness = Politeness()
     limits: Limits = Limits()
     scope: Scope = Scope()
     requisites: Requisites = Requisites()
     schedule: Schedule = Schedule()
     discovery: Discovery = Discovery()
-    extraction: Extraction = Extraction()
     health: Health = Health()
 
     @field_validator("base_url")
@@ -212,7 +202,7 @@ class SiteDefinition(BaseModel):
             raise ValueError("must be an absolute http(s) URL")
         return value.rstrip("/") + "/"
 
-    @field_validator("article_patterns", "follow_patterns", "asset_patterns")
+    @field_validator("article_patterns", "follow_patterns")
     @classmethod
     def _compiles(cls, patterns: list[str]) -> list[str]:
         for pattern in patterns:
@@ -244,9 +234,6 @@ class SiteDefinition(BaseModel):
 
     def is_listing(self, url: str) -> bool:
         return _matches(self.follow_patterns, url)
-
-    def is_asset(self, url: str) -> bool:
-        return _matches(self.asset_patterns, url)
 
     @property
     def window_by_dates(self) -> bool:

@@ -1,13 +1,13 @@
 """Export article versions for research: Parquet, JSON lines or CSV, streamed in
 batches so memory stays flat whatever the archive's size. Every row carries
 where its capture lives (WARC key, offset, length, record id) and a replay path
-(`/<collection>/<timestamp>/<url>` in pywb's terms)."""
+(`<timestamp>/<url>`, served by pywb under `/<collection>/`)."""
 from __future__ import annotations
 
 import json
 from datetime import datetime
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Callable
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -54,7 +54,9 @@ def _filter(reader: ArchiveReader, site, since, until):
 
 
 def _with_replay_path(batch: pa.RecordBatch) -> pa.RecordBatch:
-    stamps = pc.strftime(batch.column("fetched_at"), format="%Y%m%d%H%M%S", locale="C")
+    # whole seconds: on a finer unit %S prints fractions, and pywb's timestamps have 14 digits
+    seconds = pc.cast(batch.column("fetched_at"), pa.timestamp("s", tz="UTC"), safe=False)
+    stamps = pc.strftime(seconds, format="%Y%m%d%H%M%S", locale="C")
     replay = pc.binary_join_element_wise(stamps, batch.column("url"), "/")
     return batch.append_column("replay_path", replay)
 

@@ -28,17 +28,10 @@ def maintain(store: Store, retention_days: int = DEFAULT_RETENTION_DAYS, dry_run
         raise ValueError("retention must be zero or more days")
     reports = []
     for key, order in ((tables.ARTICLES_KEY, ["article_id"]), (tables.CAPTURES_KEY, ["url"])):
-        table = _open(store, key)
+        table = tables.open_table(store, key)
         if table is not None:
             reports.append(_maintain_table(table, key, order, retention_days, dry_run))
     return reports
-
-
-def _open(store: Store, key: str) -> DeltaTable | None:
-    try:
-        return DeltaTable(store.table_uri(key), storage_options=store.storage_options())
-    except Exception:
-        return None
 
 
 def _maintain_table(table: DeltaTable, key: str, order: list[str], retention_days: int,

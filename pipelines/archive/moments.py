@@ -1,8 +1,14 @@
 """Points in the archive's history as users write them: a table version or an ISO time.
-Standard library only, so the command line can check them while parsing its arguments."""
+Standard library only, so the command line can check them while parsing its arguments;
+times are read by spiders.dates, the project's one date parser."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime
+
+from spiders.dates import parse_time
+
+
+__all__ = ["parse_as_of", "parse_time"]
 
 
 def parse_as_of(value: int | str | datetime | None) -> int | datetime | None:
@@ -14,10 +20,3 @@ def parse_as_of(value: int | str | datetime | None) -> int | datetime | None:
         return int(text)
     return parse_time(text)
 
-
-def parse_time(text: str) -> datetime:
-    try:
-        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        raise ValueError(f"not a time: {text!r} (use ISO-8601, e.g. 2024-07-05T12:00:00Z)") from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)

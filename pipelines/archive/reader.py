@@ -18,7 +18,6 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.dataset as ds
 from deltalake import DeltaTable
-from deltalake.exceptions import TableNotFoundError
 
 from pipelines.errors import NewsarchiveError
 from pipelines.archive import tables
@@ -83,10 +82,9 @@ class ArchiveReader:
 
     # -- tables ---------------------------------------------------------------------
     def table(self, key: str = tables.ARTICLES_KEY) -> DeltaTable:
-        try:
-            table = DeltaTable(self.store.table_uri(key), storage_options=self.store.storage_options())
-        except TableNotFoundError:
-            raise ArchiveNotFound(f"no archive table {key!r} in {self.store.uri}") from None
+        table = tables.open_table(self.store, key)
+        if table is None:
+            raise ArchiveNotFound(f"no archive table {key!r} in {self.store.uri}")
         if self.as_of is not None:
             table.load_as_version(self.as_of)
         return table
@@ -176,6 +174,3 @@ class ArchiveReader:
                 seen.setdefault(row["content_hash"], []).append(pd.Timestamp(row["fetched_at"]))
         return seen
 
-
-def to_arrow(frame: pd.DataFrame) -> pa.Table:
-    return pa.Table.from_pandas(frame, preserve_index=False)

@@ -14,11 +14,11 @@ from spiders.siteconfig import SiteDefinition
 from pipelines.archive.writer import Archive, PublishResult
 from pipelines.clean.step import clean_warcs
 from pipelines.clean.sitetemplate import TemplateStore
-from pipelines.store import Store
+from pipelines.store import Store, layout
 
 
 def stored_warcs(store: Store, site: str) -> list[str]:
-    return [o.key for o in store.list(f"warcs/{site}/") if o.key.endswith(".warc.gz")]
+    return [o.key for o in store.list(layout.warc_prefix(site)) if layout.is_warc(o.key)]
 
 
 def reclean(store: Store, site: SiteDefinition, run_id: str,

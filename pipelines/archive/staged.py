@@ -22,11 +22,17 @@ class StagedParquet:
         self.path = Path(name)
         self._writer = pq.ParquetWriter(self.path, schema)
         self._rows: list[dict] = []
+        self.count = 0                 # rows added
 
     def add(self, row: dict) -> None:
         self._rows.append(row)
+        self.count += 1
         if len(self._rows) >= self.batch_rows:
             self._flush()
+
+    def extend(self, rows) -> None:
+        for row in rows:
+            self.add(row)
 
     def _flush(self) -> None:
         self._writer.write_table(pa.Table.from_pylist(self._rows, schema=self.schema))

@@ -3,11 +3,18 @@
 `articles` holds one row per version of an article (per extractor); `captures`
 one row per fetched URL. When a version was first and last seen is read from
 the captures that showed its content, so the archive stays append-only.
+
+`ARTICLES` is the article record: the clean step's `Article` holds its page fields
+(pipelines.clean.extract) and `article_row` adds the rest (pipelines.clean.step);
+tests hold the three to the same names.
 """
 from __future__ import annotations
 
 import pyarrow as pa
-from deltalake import WriterProperties
+from deltalake import DeltaTable, WriterProperties
+from deltalake.exceptions import TableNotFoundError
+
+from pipelines.store import Store, layout
 
 UTC_TS = pa.timestamp("us", tz="UTC")
 
@@ -63,10 +70,21 @@ ARTICLES = pa.schema([
     ("extractor", pa.string()),
     ("sources", pa.string()),            # JSON: which source gave each metadata field
 ])
+# the reader-visible fields: a change to any of them is a new version (`content_hash`)
+CONTENT_FIELDS = ("title", "text", "authors", "published", "modified", "language", "section",
+                  "description", "image_url", "image_caption", "tags", "publisher")
 
-ARTICLES_KEY = "articles"
-CAPTURES_KEY = "captures"
+ARTICLES_KEY = layout.ARTICLES_TABLE
+CAPTURES_KEY = layout.CAPTURES_TABLE
 
 # Small row groups keep per-group statistics useful (one article's versions are found
 # without reading whole files) and bound the memory a streaming reader needs.
 WRITER_PROPERTIES = WriterProperties(max_row_group_size=32_768)
+
+
+def open_table(store: Store, name: str, version: int | None = None) -> DeltaTable | None:
+    """The store's Delta table `name` (at `version`), or None while it does not exist."""
+    try:
+        return DeltaTable(store.table_uri(name), version=version, storage_options=store.storage_options())
+    except TableNotFoundError:
+        return None

@@ -6,6 +6,10 @@ extractor). Each publish makes at most one commit per table, planned and
 committed on one table snapshot and tagged with the publish id: when another
 writer commits first, Delta's conflict check fails the commit and the plan is
 made again; a table that already holds the publish's commit is not written again.
+
+A run is planned a slice of articles at a time (pipelines/archive/runrows.py) into a local
+Parquet file, which the commit's merge then reads as a stream: memory stays flat
+whatever the size of the run.
 """
 from __future__ import annotations
 
@@ -13,14 +17,20 @@ import json
 import random
 import re
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 
 import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
 from deltalake import CommitProperties, DeltaTable
-from deltalake.exceptions import CommitFailedError, DeltaError, TableNotFoundError
+from deltalake.exceptions import CommitFailedError, DeltaError
 
 from pipelines.errors import NewsarchiveError
 from pipelines.archive import tables
+from pipelines.archive.runrows import RunRows
+from pipelines.archive.staged import StagedParquet
 from pipelines.store import Store
 
 MAX_ATTEMPTS = 20                           # 8 writers at once: up to 7 losses per table
@@ -53,11 +63,7 @@ class Archive:
         self.store = store
 
     def table(self, key: str, version: int | None = None) -> DeltaTable | None:
-        try:
-            return DeltaTable(self.store.table_uri(key), version=version,
-                              storage_options=self.store.storage_options())
-        except TableNotFoundError:
-            return None
+        return tables.open_table(self.store, key, version)
 
     def ensure_tables(self) -> None:
         """Create the tables once, even when several publishes start on an empty store."""
@@ -73,12 +79,14 @@ class Archive:
                 if self.table(key) is None:      # lost the race to another creator: fine; else real
                     raise
 
-    def publish(self, site: str, run_id: str, captures: list[dict], articles: list[dict],
-                publish_id: str | None = None) -> PublishResult:
+    def publish(self, site: str, run_id: str, captures: RunRows | Path | list[dict],
+                articles: RunRows | Path | list[dict], publish_id: str | None = None) -> PublishResult:
         """Commit a run exactly once: a table that already holds this publish's commit (a retry,
         or a concurrent publish of the same run) is not written again, and the counts come
-        from that commit's info. `publish_id` (default: the run id) names the publish."""
+        from that commit's info. `publish_id` (default: the run id) names the publish. The rows
+        come as lists or as staged Parquet files."""
         publish_id = publish_id or run_id
+        captures, articles = RunRows.of(captures), RunRows.of(articles)
         try:
             self.ensure_tables()
             for attempt in range(1, MAX_ATTEMPTS + 1):
@@ -94,24 +102,28 @@ class Archive:
         raise ArchiveError(f"could not commit run {run_id} of {site} after {MAX_ATTEMPTS} attempts "
                            "(too many concurrent writers)")
 
-    def _publish_once(self, site: str, run_id: str, publish_id: str, captures: list[dict],
-                      articles: list[dict]) -> PublishResult:
+    def _publish_once(self, site: str, run_id: str, publish_id: str, captures: RunRows,
+                      articles: RunRows) -> PublishResult:
         art = self.table(tables.ARTICLES_KEY)       # plan and commit on this one snapshot
         counts = committed_counts(art, publish_id)
         if counts is None:
-            extractor = articles[0]["extractor"] if articles else None
-            history = self.article_rows(art, site, extractor, {a["article_id"] for a in articles})
-            rows, counts = plan_versions(articles, history)
-            counts["articles_seen"] = len({a["article_id"] for a in articles})
-            self._merge(art, tables.ARTICLES, rows, ARTICLE_KEY, _props(site, run_id, publish_id, counts),
-                        update=True)
+            with self._planned_articles(art, site, articles) as (planned, counts):
+                self._merge(art, site, tables.ARTICLES, planned, ARTICLE_KEY,
+                            _props(site, run_id, publish_id, counts), update=True)
             counts["table_version"] = art.version()
         cap = self.table(tables.CAPTURES_KEY)
         cap_counts = committed_counts(cap, publish_id)
         if cap_counts is None:
-            resolved = resolve_revisits(captures, self.latest_by_url(site) if _has_revisits(captures) else {})
+            by_url = self.latest_by_url(site) if "revisit" in captures.column("record_type") else {}
             cap_counts = {"captures_added": len(captures)}
-            self._merge(cap, tables.CAPTURES, resolved, CAPTURE_KEY, _props(site, run_id, publish_id, cap_counts))
+            with StagedParquet(tables.CAPTURES) as resolved:
+                for rows in captures.slices("url"):
+                    resolved.extend(resolve_revisits(rows, by_url))
+            try:
+                self._merge(cap, site, tables.CAPTURES, resolved, CAPTURE_KEY,
+                            _props(site, run_id, publish_id, cap_counts))
+            finally:
+                resolved.path.unlink(missing_ok=True)
             cap_counts["table_version"] = cap.version()
         return PublishResult(
             captures_added=cap_counts["captures_added"],
@@ -123,18 +135,33 @@ class Archive:
             captures_table_version=cap_counts["table_version"],
         )
 
+    @contextmanager
+    def _planned_articles(self, table: DeltaTable, site: str, articles: RunRows):
+        """The rows to write (a local Parquet file, sorted by article id) and their counts,
+        planned a slice of articles at a time against the stored versions of those articles."""
+        extractor = next(iter(articles.column("extractor")), None)
+        stored = self.versioning_columns(table, site, extractor)
+        counts = {"versions_added": 0, "new_articles": 0, "changed_articles": 0, "articles_seen": 0}
+        planned = StagedParquet(tables.ARTICLES)
+        try:
+            with planned:        # in article id order, slice after slice: tight row-group statistics
+                for rows in articles.slices("article_id"):
+                    ids = {row["article_id"] for row in rows}
+                    rows, added = plan_versions(rows, history_of(stored, ids, site, extractor))
+                    planned.extend(rows)
+                    counts = {k: v + added.get(k, 0) for k, v in counts.items()}
+                    counts["articles_seen"] += len(ids)
+            yield planned, counts
+        finally:
+            planned.path.unlink(missing_ok=True)
+
     @staticmethod
-    def article_rows(table: DeltaTable, site: str, extractor: str | None, ids: set[str]) -> dict[str, list[dict]]:
-        """article_id -> what versioning needs of its stored rows (one extractor), for a run's articles."""
-        if not extractor or not ids:
-            return {}
-        data = table.to_pyarrow_table(filters=[("site", "=", site), ("extractor", "=", extractor)],
+    def versioning_columns(table: DeltaTable, site: str, extractor: str | None) -> pa.Table | None:
+        """What versioning needs of the site's stored rows of one extractor (no text: compact)."""
+        if not extractor:
+            return None
+        return table.to_pyarrow_table(filters=[("site", "=", site), ("extractor", "=", extractor)],
                                       columns=VERSIONING_COLUMNS)
-        found: dict[str, list[dict]] = {}
-        for row in data.to_pylist():
-            if row["article_id"] in ids:
-                found.setdefault(row["article_id"], []).append({**row, "site": site, "extractor": extractor})
-        return found
 
     def latest_by_url(self, site: str) -> dict[str, dict]:
         """url -> (article_id, content_hash) of its newest version, whatever the extractor."""
@@ -150,23 +177,33 @@ class Archive:
         return newest
 
     @staticmethod
-    def _merge(table: DeltaTable, schema: pa.Schema, rows: list[dict], predicate: str,
+    def _merge(table: DeltaTable, site: str, schema: pa.Schema, rows: StagedParquet, predicate: str,
                props: CommitProperties, update: bool = False) -> None:
-        """Write the rows in one commit on the snapshot `table` was read at (none when nothing is
-        new): a commit by another writer since then fails it with CommitFailedError."""
-        if not rows:
+        """Write the staged rows in one commit on the snapshot `table` was read at (none when nothing
+        is new), streamed from their file: a commit by another writer since then fails it with
+        CommitFailedError."""
+        if not rows.count:
             return
-        order = "article_id" if "version" in schema.names else "url"
-        source = pa.Table.from_pylist(rows, schema=schema).sort_by(order)   # tight row-group stats
-        site = _sql_str(rows[0]["site"])
-        merger = table.merge(source, predicate=f"t.site = '{site}' AND {predicate}", source_alias="s",
-                             target_alias="t", commit_properties=props,
-                             writer_properties=tables.WRITER_PROPERTIES,
-                             merge_schema=True)   # archives made before a column was added gain it
-        if update:   # a content seen earlier than stored moves to that capture; others may be renumbered
-            merger = (merger.when_matched_update_all(predicate="s.fetched_at < t.fetched_at")
-                            .when_matched_update(updates={"version": "s.version", "change": "s.change"}))
-        merger.when_not_matched_insert_all().execute()
+        with pq.ParquetFile(rows.path) as staged:
+            source = pa.RecordBatchReader.from_batches(schema, staged.iter_batches(batch_size=2048))
+            merger = table.merge(source, predicate=f"t.site = '{_sql_str(site)}' AND {predicate}",
+                                 source_alias="s", target_alias="t", commit_properties=props,
+                                 writer_properties=tables.WRITER_PROPERTIES, streamed_exec=True,
+                                 merge_schema=True)   # archives made before a column was added gain it
+            if update:   # a content seen earlier than stored moves to that capture; others may be renumbered
+                merger = (merger.when_matched_update_all(predicate="s.fetched_at < t.fetched_at")
+                                .when_matched_update(updates={"version": "s.version", "change": "s.change"}))
+            merger.when_not_matched_insert_all().execute()
+
+
+def history_of(stored: pa.Table | None, ids: set[str], site: str, extractor: str | None) -> dict[str, list[dict]]:
+    """article_id -> its stored rows (versioning columns), for the articles `ids`."""
+    if stored is None or not ids:
+        return {}
+    found: dict[str, list[dict]] = {}
+    for row in stored.filter(pc.is_in(stored["article_id"], value_set=pa.array(sorted(ids)))).to_pylist():
+        found.setdefault(row["article_id"], []).append({**row, "site": site, "extractor": extractor})
+    return found
 
 
 def committed_counts(table: DeltaTable, publish_id: str) -> dict | None:
@@ -227,10 +264,6 @@ def resolve_revisits(captures: list[dict], by_url: dict[str, dict]) -> list[dict
             row = {**row, "article_id": known["article_id"], "content_hash": known["content_hash"]}
         resolved.append(row)
     return resolved
-
-
-def _has_revisits(captures: list[dict]) -> bool:
-    return any(row.get("record_type") == "revisit" for row in captures)
 
 
 def change_kind(old: dict | None, new: dict) -> str:

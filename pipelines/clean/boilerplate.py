@@ -21,6 +21,7 @@ import re
 
 from lxml import etree
 
+
 WORD = re.compile(r"\w+")
 LINK_SHARE = 0.8          # of a paragraph's characters in link text: a teaser or navigation
 SHORT = 40                # words: calls to action are short; prose that mentions "subscribe" is not
@@ -117,7 +118,3 @@ def remove(element) -> None:
         else:
             parent.text = (parent.text or "") + element.tail
     parent.remove(element)
-
-
-def strip_links(body) -> None:
-    etree.strip_tags(body, "ref")

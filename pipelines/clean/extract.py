@@ -16,8 +16,7 @@ leaves time for the metadata (docs/benchmarks.md).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import datetime
+from dataclasses import dataclass
 
 import trafilatura
 from trafilatura.core import trafilatura_sequence
@@ -29,7 +28,7 @@ from pipelines.clean import boilerplate
 from pipelines.clean import markdown
 from pipelines.clean import sitetemplate
 from pipelines.clean.decode import decode_page
-from pipelines.clean.metadata import extract_metadata, parse_date, split_authors  # noqa: F401  (part of this module's API)
+from pipelines.clean.metadata import Metadata, extract_metadata, parse_date, split_authors  # noqa: F401  (part of this module's API)
 
 EXTRACTOR_VERSION = "newsarchive-extract/5 trafilatura/" + trafilatura.__version__
 MIN_TEXT_CHARS = 200
@@ -41,24 +40,13 @@ class NotAnArticle(NewsarchiveError):
     """The page has no article to archive; str() is the reason recorded for it."""
 
 
-@dataclass
-class Article:
+@dataclass(kw_only=True)
+class Article(Metadata):
+    """The page's fields of an article row: its metadata (a title and canonical URL always),
+    where it was read and its body."""
     url: str
-    canonical_url: str
-    title: str
     text: str
     markdown: str = ""                     # the body with headings, lists and quotes kept
-    authors: list[str] = field(default_factory=list)
-    published: datetime | None = None
-    modified: datetime | None = None
-    language: str | None = None
-    section: str | None = None
-    tags: list[str] = field(default_factory=list)
-    description: str | None = None
-    image_url: str | None = None
-    image_caption: str | None = None
-    publisher: str | None = None
-    sources: dict[str, str] = field(default_factory=dict)  # which source gave each field
 
 
 def parse_html(html: bytes | str):
@@ -103,10 +91,8 @@ def extract_article(html: bytes | str, url: str, template: sitetemplate.Boilerpl
         raise NotAnArticle(f"no article text ({len(text)} characters)")
     if not meta.title:
         raise NotAnArticle("no title")
-    fields = {name: getattr(meta, name) for name in (
-        "title", "authors", "published", "modified", "language", "section", "tags", "description",
-        "image_url", "image_caption", "publisher", "sources")}
-    return Article(url=url, canonical_url=meta.canonical_url or url, text=text, markdown=md, **fields)
+    return Article(**{**vars(meta), "canonical_url": meta.canonical_url or url},
+                   url=url, text=text, markdown=md)
 
 
 def _drop_scripts(tree) -> None:

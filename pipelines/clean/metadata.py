@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime
 from urllib.parse import urlsplit
 
 import htmldate
 from trafilatura import metadata as trafmeta
+
+from spiders.dates import to_utc, try_parse_time
 
 from pipelines.clean import jsonld
 
@@ -173,19 +175,8 @@ def split_tags(value) -> list[str]:
 
 
 def parse_date(value) -> datetime | None:
-    """ISO-8601 (or date-only) text as an aware UTC datetime; None when unparseable."""
-    value = _text(value)
-    if not value:
-        return None
-    value = value.strip().replace("Z", "+00:00")
-    value = re.sub(r"([+-]\d\d)(\d\d)$", r"\1:\2", value)       # +0300 -> +03:00
-    try:
-        moment = datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
-    return moment.astimezone(timezone.utc)
+    """An ISO-8601 date or datetime of a JSON-LD value or tag, in UTC; None when unparseable."""
+    return to_utc(try_parse_time(_text(value)))
 
 
 def strip_site_name(title: str | None, meta: dict[str, str], url: str) -> str | None:

@@ -2,7 +2,8 @@
 in record order, and only a few chunks are in flight, so memory does not grow with the run.
 
 Worker processes are spawned, not forked: the parent holds boto3 clients and threads that a
-fork would copy mid-use. Each worker gets the site, run and template once, at start. A spawned
+fork would copy mid-use. They die with the parent (kill -9 included), so a killed clean
+leaves no workers behind. Each worker gets the site, run and template once, at start. A spawned
 worker imports the parent's main module: a script that cleans must keep its work under
 `if __name__ == "__main__":` (the CLI, pytest, Airflow and Celery all do)."""
 from __future__ import annotations
@@ -14,6 +15,7 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from itertools import islice
 from typing import Callable, Iterable, Iterator
 
+from spiders.crawl import die_with
 from spiders.siteconfig import SiteDefinition
 
 from pipelines.clean.sitetemplate import Boilerplate
@@ -45,8 +47,7 @@ def cleaned(records: Iterable[ResponseRecord], clean_record: CleanRecord, site: 
             yield (record, *clean_record(record, site, run_id, boilerplate))
         return
     chunks = iter(lambda it=iter(records): list(islice(it, CHUNK)), [])
-    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"),
-                             initializer=_start, initargs=(clean_record, site, run_id, boilerplate)) as pool:
+    with pool_of(workers, clean_record, site, run_id, boilerplate) as pool:
         pending: deque[tuple[list[ResponseRecord], Future]] = deque()
         for chunk in chunks:
             pending.append((chunk, pool.submit(_clean_chunk, chunk)))
@@ -56,13 +57,21 @@ def cleaned(records: Iterable[ResponseRecord], clean_record: CleanRecord, site: 
             yield from _done(*pending.popleft())
 
 
+def pool_of(workers: int, clean_record: CleanRecord | None, site: SiteDefinition | None, run_id: str,
+            boilerplate: Boilerplate | None) -> ProcessPoolExecutor:
+    return ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"), initializer=_start,
+                               initargs=(clean_record, site, run_id, boilerplate, os.getpid()))
+
+
 def _done(chunk: list[ResponseRecord], future: Future):
     for record, (capture, article) in zip(chunk, future.result()):
         yield record, capture, article
 
 
-def _start(clean_record: CleanRecord, site: SiteDefinition, run_id: str, boilerplate: Boilerplate) -> None:
+def _start(clean_record: CleanRecord, site: SiteDefinition, run_id: str, boilerplate: Boilerplate,
+           parent_pid: int) -> None:
     global _job
+    die_with(parent_pid)
     _job = (clean_record, site, run_id, boilerplate)
 
 

@@ -26,11 +26,11 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-import re
 from dataclasses import dataclass, field
 from typing import Iterable
 
 from pipelines.clean.boilerplate import TEXT, words
+from pipelines.store import layout
 
 BLOCK_TAGS = frozenset({
     "p", "li", "h1", "h2", "h3", "h4", "h5", "h6", "figcaption", "blockquote", "dt", "dd", "td", "th",
@@ -40,8 +40,6 @@ BLOCK_TAGS = frozenset({
 SKIP_TAGS = frozenset({"script", "style", "noscript", "template", "head", "title"})
 SHARE = 0.25              # of a site's pages a block must stand on to be boilerplate
 MIN_PAGES = 3             # and on this many distinct pages: two related articles share more than chrome
-KEY_PREFIX = "templates/"
-VERSION_NAME = re.compile(r"v(\d{6})\.json$")
 
 
 def leaf_blocks(tree) -> Iterable[tuple[object, str, str]]:
@@ -139,8 +137,8 @@ class TemplateStore:
         self.store = store
 
     def versions(self, site: str) -> list[int]:
-        found = (VERSION_NAME.search(o.key) for o in self.store.list(f"{KEY_PREFIX}{site}/"))
-        return sorted(int(m.group(1)) for m in found if m)
+        found = (layout.template_version(o.key) for o in self.store.list(layout.template_prefix(site)))
+        return sorted(v for v in found if v is not None)
 
     def load(self, site: str, version: int | None = None) -> SiteTemplate | None:
         """The given version, or the latest; None when the site has none."""
@@ -149,15 +147,11 @@ class TemplateStore:
             if not versions:
                 return None
             version = versions[-1]
-        return SiteTemplate.from_json(self.store.get_bytes(self._key(site, version)))
+        return SiteTemplate.from_json(self.store.get_bytes(layout.template_key(site, version)))
 
     def save(self, template: SiteTemplate) -> int:
         """Write the template as the site's next version; returns that version."""
         versions = self.versions(template.site)
         template.version = (versions[-1] if versions else 0) + 1
-        self.store.put_bytes(self._key(template.site, template.version), template.to_json())
+        self.store.put_bytes(layout.template_key(template.site, template.version), template.to_json())
         return template.version
-
-    @staticmethod
-    def _key(site: str, version: int) -> str:
-        return f"{KEY_PREFIX}{site}/v{version:06d}.json"

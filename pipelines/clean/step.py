@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from typing import Callable, Iterable, Iterator
 
+from spiders.dates import parse_time, to_utc
 from spiders.siteconfig import SiteDefinition
 
 from pipelines.errors import StepError
@@ -21,6 +21,7 @@ from pipelines.clean.pool import cleaned
 from pipelines.clean.extract import EXTRACTOR_VERSION, Article, NotAnArticle, extract_article, parse_html
 from pipelines.clean.sitetemplate import Boilerplate, SiteTemplate, TemplateStore, page_keys
 from pipelines.clean.urls import article_id
+from pipelines.archive.tables import CONTENT_FIELDS
 from pipelines.warc.reader import ResponseRecord, iter_responses
 
 HTML_TYPES = {"text/html", "application/xhtml+xml"}
@@ -144,7 +145,7 @@ def _capture_row(record: ResponseRecord, site: SiteDefinition, run_id: str) -> d
     return {
         "site": site.name, "run_id": run_id, "record_id": record.record_id,
         "record_type": record.record_type, "url": record.url,
-        "fetched_at": warc_datetime(record.fetched_at), "status": record.status,
+        "fetched_at": to_utc(parse_time(record.fetched_at)), "status": record.status,
         "mime": record.mime, "content_length": len(record.body),
         "payload_digest": record.payload_digest, "ip_address": record.ip_address,
         "warc_key": record.warc_key, "warc_offset": record.offset, "warc_length": record.length,
@@ -153,28 +154,18 @@ def _capture_row(record: ResponseRecord, site: SiteDefinition, run_id: str) -> d
 
 
 def article_row(article: Article, record: ResponseRecord, site: SiteDefinition, run_id: str) -> dict:
-    content = {
-        "title": article.title, "text": article.text, "authors": article.authors,
-        "published": article.published, "modified": article.modified,
-        "language": article.language, "section": article.section, "description": article.description,
-        "image_url": article.image_url, "image_caption": article.image_caption,
-        "tags": article.tags, "publisher": article.publisher,
-    }
+    """The article's row of the `articles` table: its page fields and where and when it was read."""
+    page = vars(article)
     return {
+        **page,
         "site": site.name, "article_id": article_id(article.canonical_url), "version": None,
-        "change": None, "content_hash": fingerprint(content),
-        "text_hash": fingerprint({"text": article.text}),
-        "url": article.url, "canonical_url": article.canonical_url, **content,
-        "markdown": article.markdown, "word_count": len(article.text.split()),
-        "fetched_at": warc_datetime(record.fetched_at), "warc_key": record.warc_key,
+        "change": None, "content_hash": fingerprint({name: page[name] for name in CONTENT_FIELDS}),
+        "text_hash": fingerprint({"text": article.text}), "word_count": len(article.text.split()),
+        "fetched_at": to_utc(parse_time(record.fetched_at)), "warc_key": record.warc_key,
         "warc_offset": record.offset, "warc_length": record.length,
         "warc_record_id": record.record_id, "run_id": run_id, "extractor": EXTRACTOR_VERSION,
         "sources": json.dumps(article.sources, sort_keys=True),
     }
-
-
-def warc_datetime(value: str) -> datetime:
-    return datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(timezone.utc)
 
 
 def _reason_kind(reason: str | None) -> str | None:

@@ -28,10 +28,9 @@ def _usage_error(parse):
 
 @_usage_error
 def day(text: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise ValueError(f"not a date: {text!r} (use YYYY-MM-DD)") from None
+    from spiders.dates import parse_day
+
+    return parse_day(text)
 
 
 @_usage_error

@@ -10,6 +10,7 @@ from pipelines.cli import ui
 def cmd_backfill(args) -> int:
     from spiders.siteconfig import load_site
     from pipelines.schedule import backfill
+    from pipelines.store import layout
 
     settings = ui.settings(args)
     site = load_site(args.site, settings.sites_dir)
@@ -30,7 +31,7 @@ def cmd_backfill(args) -> int:
             bar.advance(task)
     ui.out().print(f"backfill of {site.name} {args.first} .. {args.last}: {len(planned)} intervals, "
                    f"{done} run, {skipped} already finished, {versions} versions added "
-                   f"(record: {settings.store_uri}/{backfill.state_key(site.name)})", highlight=False,
+                   f"(record: {settings.store_uri}/{layout.backfill_state_key(site.name)})", highlight=False,
                    soft_wrap=True)
     return 0
 

@@ -142,7 +142,9 @@ def print_summary(manifest: dict, settings) -> int:
     """Print what the run did; its exit code: 1 when its health check failed."""
     crawl = manifest["crawl"]
     health = manifest["health"]
-    store = settings.store_uri
+    from pipelines.store import layout
+
+    store, site = settings.store_uri, manifest["site"]
     ui.out().print(
         f"\n[bold]run {manifest['run_id']}[/] of [bold]{manifest['site']}[/]\n"
         f"  pages fetched      {crawl.get('responses', 0)}  (statuses {crawl.get('statuses', {})})\n"
@@ -154,9 +156,9 @@ def print_summary(manifest: dict, settings) -> int:
         f"captures {manifest['captures_table_version']}\n"
         f"  health check       {health['result']}\n"
         f"\nWhere to look next:\n"
-        f"  WARC files         {store}/warcs/{manifest['site']}/\n"
-        f"  articles table     {store}/articles  (a Delta table: deltalake, DuckDB, pandas, Spark)\n"
-        f"  run manifest       {store}/runs/{manifest['site']}/{manifest['run_id']}.json",
+        f"  WARC files         {store}/{layout.warc_prefix(site)}\n"
+        f"  articles table     {store}/{layout.ARTICLES_TABLE}  (a Delta table: deltalake, DuckDB, pandas, Spark)\n"
+        f"  run manifest       {store}/{layout.manifest_key(site, manifest['run_id'])}",
         highlight=False)
     if health["result"] == "failed":
         ui.error(health["message"])

@@ -8,6 +8,7 @@ import statistics
 from collections import Counter
 from datetime import datetime
 
+from spiders.dates import parse_time
 from spiders.siteconfig import SiteDefinition
 
 from pipelines.archive import tables
@@ -96,4 +97,4 @@ def _reason(reason: str) -> str:
 
 
 def _time(value: str | None) -> datetime | None:
-    return datetime.fromisoformat(value) if value else None
+    return parse_time(value) if value else None

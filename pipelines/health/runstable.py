@@ -7,13 +7,12 @@ import time
 
 import pyarrow as pa
 from deltalake import DeltaTable
-from deltalake.exceptions import CommitFailedError, TableNotFoundError
+from deltalake.exceptions import CommitFailedError
 
 from pipelines.archive.writer import MAX_ATTEMPTS, ArchiveError
-from pipelines.store import Store
-from pipelines.archive.tables import UTC_TS
+from pipelines.store import Store, layout
+from pipelines.archive.tables import UTC_TS, open_table
 
-RUNS_KEY = "runs_table"     # runs/ holds the JSON manifests
 RUNS = pa.schema([
     ("site", pa.string()),
     ("run_id", pa.string()),
@@ -52,10 +51,7 @@ RUNS = pa.schema([
 
 
 def _table(store: Store) -> DeltaTable | None:
-    try:
-        return DeltaTable(store.table_uri(RUNS_KEY), storage_options=store.storage_options())
-    except TableNotFoundError:
-        return None
+    return open_table(store, layout.RUNS_TABLE)
 
 
 def write_run(store: Store, row: dict) -> None:
@@ -64,7 +60,7 @@ def write_run(store: Store, row: dict) -> None:
     for attempt in range(1, MAX_ATTEMPTS + 1):
         try:
             table = _table(store) or DeltaTable.create(
-                store.table_uri(RUNS_KEY), schema=RUNS, mode="ignore", partition_by=["site"],
+                store.table_uri(layout.RUNS_TABLE), schema=RUNS, mode="ignore", partition_by=["site"],
                 storage_options=store.storage_options())
             (table.merge(source, predicate="t.site = s.site AND t.run_id = s.run_id", source_alias="s",
                          target_alias="t", merge_schema=True)

@@ -29,16 +29,12 @@ def timed(step: str):
     return decorate
 
 
-def _key(site: str, run_id: str, step: str) -> str:
-    return layout.staging_key(site, run_id, f"times/{step}.json")
-
-
 def _record(store_uri: str, site: str, run_id: str, step: str, seconds: float) -> None:
     try:    # a lost timing must never fail the step it measured
         store = open_store(store_uri)
         if step != "crawl" and store.exists(layout.manifest_key(site, run_id)):
             return          # a retry after publish: the manifest already holds the run's times
-        store.put_bytes(_key(site, run_id, step), json.dumps({"seconds": seconds}).encode())
+        store.put_bytes(layout.step_times_key(site, run_id, step), json.dumps({"seconds": seconds}).encode())
     except StoreError as exc:
         log.warning("could not record the time of step %s: %s", step, exc)
 
@@ -47,7 +43,7 @@ def collect(store: Store, site: str, run_id: str) -> dict[str, float]:
     """step -> seconds, for the steps that left a record."""
     found = {}
     for step in STEPS:
-        key = _key(site, run_id, step)
+        key = layout.step_times_key(site, run_id, step)
         if store.exists(key):
             found[step] = json.loads(store.get_bytes(key))["seconds"]
     return found
@@ -55,4 +51,4 @@ def collect(store: Store, site: str, run_id: str) -> dict[str, float]:
 
 def clear(store: Store, site: str, run_id: str) -> None:
     for step in STEPS:
-        store.delete(_key(site, run_id, step))
+        store.delete(layout.step_times_key(site, run_id, step))

@@ -23,7 +23,7 @@ from spiders.siteconfig import SiteDefinition, load_site
 
 from pipelines import steps
 from pipelines.settings import PipelineSettings
-from pipelines.store import Store
+from pipelines.store import Store, layout
 
 log = logging.getLogger("newsarchive")
 
@@ -43,10 +43,6 @@ class Interval:
 
     def __str__(self) -> str:
         return f"{self.start.isoformat()} → {self.end.isoformat()}"
-
-
-def state_key(site: str) -> str:
-    return f"runs/{site}/backfill-state.json"
 
 
 def intervals(site: SiteDefinition, first: date, last: date) -> list[Interval]:
@@ -71,7 +67,7 @@ class BackfillState:
     """Which intervals of a site are finished, kept as JSON in the store."""
 
     def __init__(self, store: Store, site: str):
-        self.store, self.key = store, state_key(site)
+        self.store, self.site, self.key = store, site, layout.backfill_state_key(site)
         self.finished: dict[str, dict] = {}
         if store.exists(self.key):
             self.finished = json.loads(store.get_bytes(self.key)).get("finished", {})
@@ -87,7 +83,7 @@ class BackfillState:
             "articles_seen": manifest.get("articles_seen", 0),
             "finished_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         }
-        body = {"site": self.key.split("/")[1], "finished": dict(sorted(self.finished.items()))}
+        body = {"site": self.site, "finished": dict(sorted(self.finished.items()))}
         self.store.put_bytes(self.key, json.dumps(body, indent=2).encode())
 
 

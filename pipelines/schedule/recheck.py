@@ -45,16 +45,13 @@ def due_urls(articles: Iterable[dict], start: datetime, end: datetime, max_days:
 
 def archived_articles(store, site: str, since: datetime) -> list[dict]:
     """Articles of `site` published since `since`, read from the archive's Delta table."""
-    from deltalake import DeltaTable
-    from deltalake.exceptions import TableNotFoundError
-
-    from pipelines.archive.tables import ARTICLES_KEY
-
-    try:
-        table = DeltaTable(store.table_uri(ARTICLES_KEY), storage_options=store.storage_options())
-    except TableNotFoundError:
-        return []
     import pyarrow.compute as pc
+
+    from pipelines.archive.tables import ARTICLES_KEY, open_table
+
+    table = open_table(store, ARTICLES_KEY)
+    if table is None:
+        return []
 
     data = table.to_pyarrow_table(columns=["site", "url", "canonical_url", "published"],
                                   filters=[("site", "=", site)])

@@ -10,17 +10,7 @@ from typing import Iterable, Iterator
 
 from cdxj_indexer.main import CDXJIndexer
 
-from pipelines.store import Store
-
-SUFFIX = ".cdxj"
-
-
-def warc_index_key(warc_key: str) -> str:
-    return warc_key + SUFFIX
-
-
-def site_index_key(site: str) -> str:
-    return f"indexes/{site}/index.cdxj"
+from pipelines.store import Store, layout
 
 
 def index_lines(store: Store, warc_key: str) -> list[str]:
@@ -44,9 +34,9 @@ def index_warcs(store: Store, site: str, warc_keys: Iterable[str]) -> int:
     warc_keys = list(warc_keys)
     new = [index_lines(store, key) for key in warc_keys]
     for key, lines in zip(warc_keys, new):
-        store.put_bytes(warc_index_key(key), _text(lines))
-    merged = list(_unique(heapq.merge(read_lines(store, site_index_key(site)), *new)))
-    store.put_bytes(site_index_key(site), _text(merged))
+        store.put_bytes(layout.warc_index_key(key), _text(lines))
+    merged = list(_unique(heapq.merge(read_lines(store, layout.site_index_key(site)), *new)))
+    store.put_bytes(layout.site_index_key(site), _text(merged))
     return len(merged)
 
 

@@ -2,10 +2,8 @@
 record id of its latest full capture. Crawls read it to write revisit records
 instead of unchanged payloads; uploads bring it up to date. Kept in the store
 (not on the crawling machine) so deduplication works across runs and machines.
-
-    indexes/{site}/digests.parquet   url, payload_digest, warc_date, record_id, warc_key,
-                                     etag, last_modified (validators for conditional re-checks),
-                                     requisites (what an HTML page embeds)
+The file (store.layout.digest_index_key) has the columns of spiders.dedup.SCHEMA, which the
+crawl side reads: validators for conditional re-checks and what an HTML page embeds too.
 """
 from __future__ import annotations
 
@@ -17,28 +15,16 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from warcio.archiveiterator import ArchiveIterator
 
-from pipelines.store import Store
+from spiders.dedup import SCHEMA
 
-SCHEMA = pa.schema([
-    ("url", pa.string()),
-    ("payload_digest", pa.string()),
-    ("warc_date", pa.string()),        # WARC-Date as written, for WARC-Refers-To-Date
-    ("record_id", pa.string()),        # for WARC-Refers-To
-    ("warc_key", pa.string()),
-    ("etag", pa.string()),             # the response's validators: a re-check sends them back
-    ("last_modified", pa.string()),
-    ("requisites", pa.list_(pa.string())),   # of an HTML page: fetched again when it answers 304
-])
+from pipelines.store import Store, layout
+
 REQUISITE_SCAN_BYTES = 8 * 1024 * 1024        # pages past this are not read for requisites
-
-
-def index_key(site: str) -> str:
-    return f"indexes/{site}/digests.parquet"
 
 
 def download(store: Store, site: str, dest: Path) -> Path | None:
     """Copy the index to a local file for the crawl process; None before a site's first upload."""
-    key = index_key(site)
+    key = layout.digest_index_key(site)
     if not store.exists(key):
         return None
     dest.parent.mkdir(parents=True, exist_ok=True)
@@ -47,7 +33,7 @@ def download(store: Store, site: str, dest: Path) -> Path | None:
 
 
 def load(store: Store, site: str) -> dict[str, dict]:
-    key = index_key(site)
+    key = layout.digest_index_key(site)
     if not store.exists(key):
         return {}
     rows = pq.read_table(io.BytesIO(store.get_bytes(key))).to_pylist()
@@ -100,5 +86,5 @@ def update(store: Store, site: str, warc_keys: Iterable[str]) -> int:
     buf = io.BytesIO()
     table = pa.Table.from_pylist(sorted(latest.values(), key=lambda r: r["url"]), schema=SCHEMA)
     pq.write_table(table, buf)
-    store.put_bytes(index_key(site), buf.getvalue())
+    store.put_bytes(layout.digest_index_key(site), buf.getvalue())
     return len(latest)

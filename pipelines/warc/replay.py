@@ -19,8 +19,7 @@ from pathlib import Path
 import yaml
 
 from pipelines.errors import NewsarchiveError
-from pipelines.warc import cdxj
-from pipelines.store import Store
+from pipelines.store import Store, layout
 
 WAYBACK = str(Path(sys.executable).with_name("wayback"))
 
@@ -30,7 +29,7 @@ class ReplayError(NewsarchiveError):
 
 
 def sites_with_index(store: Store) -> list[str]:
-    return sorted({o.key.split("/")[1] for o in store.list("indexes/") if o.key.endswith("/index.cdxj")})
+    return sorted({site for o in store.list(layout.indexes_prefix()) if (site := layout.indexed_site(o.key))})
 
 
 def archive_root(store: Store) -> str:
@@ -46,7 +45,7 @@ def write_config(store: Store, workdir: Path, sites: list[str]) -> Path:
     collections = {}
     for site in sites:
         index = workdir / "indexes" / f"{site}.cdxj"
-        index.write_bytes(store.get_bytes(cdxj.site_index_key(site)))
+        index.write_bytes(store.get_bytes(layout.site_index_key(site)))
         collections[site] = {"index_paths": str(index), "archive_paths": archive_root(store)}
     # Unframed replay: the page itself at /<site>/<timestamp>/<url>, not a frame around it.
     config = {"collections": collections, "framed_replay": False, "enable_memento": True}

@@ -17,7 +17,7 @@ from pipelines.store import Store, StoreError, layout, upload_verified
 from pipelines.warc import cdxj
 
 log = logging.getLogger("newsarchive")
-JOURNAL = "upload.json"
+JOURNAL = layout.UPLOAD_JOURNAL
 
 
 def load_journal(store: Store, site: str, run_id: str) -> dict | None:
@@ -38,8 +38,8 @@ def save_journal(store: Store, site: str, run_id: str, journal: dict, warc_keys:
 def run_warc_keys(store: Store, site: str, run_id: str) -> list[str]:
     """The run's WARCs in the store, found by name (each run's files carry its own prefix)."""
     prefix = warc_prefix(site, run_id) + "-"
-    return [o.key for o in store.list(f"warcs/{site}/")
-            if o.key.endswith(".warc.gz") and o.key.rsplit("/", 1)[-1].startswith(prefix)]
+    return [o.key for o in store.list(layout.warc_prefix(site))
+            if layout.is_warc(o.key) and o.key.rsplit("/", 1)[-1].startswith(prefix)]
 
 
 def ship(store: Store, site: str, run_id: str, folder: Path, journal: dict, known: set[str]) -> list[str]:

@@ -18,6 +18,8 @@ from pathlib import Path
 
 from warcio.archiveiterator import ArchiveIterator
 
+from spiders.dates import parse_time
+
 from pipelines.store import layout
 from pipelines.archive import tables
 from pipelines.archive.writer import Archive
@@ -48,7 +50,7 @@ def check_store(store: Store, warc_keys: list[str], site: str | None = None,
     findings.orphans = {key: warc_run(store, key) for key in warc_keys if key not in referenced}
     for run_site, run_id, journal in staged_runs(store, site):
         started = journal.get("started")
-        stale = started is None or now - datetime.fromisoformat(started) >= STALE
+        stale = started is None or now - parse_time(started) >= STALE
         if stale and not store.exists(layout.manifest_key(run_site, run_id)):
             findings.unpublished.append((run_site, run_id))
     if staging_dir is not None and staging_dir.is_dir():
@@ -65,7 +67,7 @@ def referenced_warcs(store: Store, site: str | None) -> set[str]:
     if captures is not None:
         filters = [("site", "=", site)] if site else None
         found |= set(captures.to_pyarrow_table(columns=["warc_key"], filters=filters).column("warc_key").to_pylist())
-    for obj in store.list(f"runs/{site}/" if site else "runs/"):
+    for obj in store.list(layout.runs_prefix(site)):
         if obj.key.endswith(".json"):
             found |= set(json.loads(store.get_bytes(obj.key)).get("warc_keys", []))
     for _site, _run, journal in staged_runs(store, site):
@@ -75,10 +77,10 @@ def referenced_warcs(store: Store, site: str | None) -> set[str]:
 
 def staged_runs(store: Store, site: str | None):
     """(site, run id, upload journal) of every run with a journal in staging."""
-    for obj in store.list(f"staging/{site}/" if site else "staging/"):
-        parts = obj.key.split("/")
-        if len(parts) == 4 and parts[3] == "upload.json":
-            yield parts[1], parts[2], json.loads(store.get_bytes(obj.key))
+    for obj in store.list(layout.staging_prefix(site)):
+        run = layout.journal_run(obj.key)
+        if run:
+            yield *run, json.loads(store.get_bytes(obj.key))
 
 
 def warc_run(store: Store, key: str) -> str | None:

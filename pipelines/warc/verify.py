@@ -18,7 +18,7 @@ from warcio.archiveiterator import ArchiveIterator
 
 from pipelines.archive import tables
 from pipelines.archive.writer import Archive
-from pipelines.store import Store, StoreError
+from pipelines.store import Store, StoreError, layout
 from pipelines.warc.storecheck import StoreFindings, check_store
 
 # table -> the column that holds the WARC-Record-ID its row points at
@@ -55,8 +55,7 @@ def readable_store(uri: str) -> Store:
 
 
 def stored_warc_keys(store: Store, site: str | None = None) -> list[str]:
-    prefix = f"warcs/{site}/" if site else "warcs/"
-    return [o.key for o in store.list(prefix) if o.key.endswith(".warc.gz")]
+    return [o.key for o in store.list(layout.warc_prefix(site)) if layout.is_warc(o.key)]
 
 
 def verify(store: Store, site: str | None = None,

@@ -22,7 +22,7 @@ from spiders.siteconfig import SiteDefinition
 from pipelines.warc import cdxj
 from pipelines.archive import tables
 from pipelines.archive.writer import Archive
-from pipelines.store import Store
+from pipelines.store import Store, layout
 from pipelines.warc.verify import stored_warc_keys
 
 WACZ = str(Path(sys.executable).with_name("wacz"))
@@ -40,13 +40,8 @@ class WaczResult:
     pages: int
 
 
-def warc_date(key: str) -> date:
-    year, month, day = key.split("/")[2:5]        # warcs/{site}/{YYYY}/{MM}/{DD}/{file}
-    return date(int(year), int(month), int(day))
-
-
 def keys_in_range(store: Store, site: str, since: date, until: date) -> list[str]:
-    return [k for k in stored_warc_keys(store, site) if since <= warc_date(k) <= until]
+    return [k for k in stored_warc_keys(store, site) if since <= layout.warc_date(k) <= until]
 
 
 def package(store: Store, site: SiteDefinition, since: date, until: date, out: Path) -> WaczResult:
@@ -92,7 +87,7 @@ def _referenced_warcs(store: Store, site: str, refers_to: set[tuple[str, str]]) 
     """The WARC files holding the records revisits refer to, looked up in the site's CDXJ index."""
     wanted = {(url, _timestamp14(when)) for url, when in refers_to}
     found = set()
-    for line in cdxj.read_lines(store, cdxj.site_index_key(site)):
+    for line in cdxj.read_lines(store, layout.site_index_key(site)):
         _, stamp, fields = line.split(" ", 2)
         entry = json.loads(fields)
         if entry.get("mime") != "warc/revisit" and (entry["url"], stamp) in wanted:
@@ -129,6 +124,3 @@ def _run(cmd: list[str]) -> None:
         last = (result.stderr.strip() or result.stdout.strip() or f"exit code {result.returncode}").splitlines()[-1]
         raise WaczError(f"{Path(cmd[0]).name} {cmd[1]} failed: {last}")
 
-
-def validate(path: Path) -> None:
-    _run([WACZ, "validate", "-f", str(path)])

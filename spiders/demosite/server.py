@@ -7,11 +7,12 @@ import re
 import threading
 from dataclasses import dataclass, field
 from datetime import timezone
-from email.utils import format_datetime, parsedate_to_datetime
+from email.utils import format_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
 
 from . import faults, images, pages
+from ..dates import parse_http_date
 from .content import SECTIONS, DemoArticle, build_articles, check_revision
 from .origins import AGENCY_ADDRESS, CDN_ADDRESS, Origins, agency_route, cdn_route
 
@@ -142,10 +143,8 @@ def not_modified(request_headers, etag: str, last_modified: str | None) -> bool:
     if (tags := request_headers.get("If-None-Match")) is not None:
         return tags.strip() == "*" or etag in [t.strip().removeprefix("W/") for t in tags.split(",")]
     since, last = request_headers.get("If-Modified-Since"), last_modified
-    try:
-        return bool(since and last) and parsedate_to_datetime(last) <= parsedate_to_datetime(since)
-    except (TypeError, ValueError):
-        return False
+    last_time, since_time = parse_http_date(last), parse_http_date(since)
+    return bool(last_time and since_time) and last_time <= since_time
 
 
 def wants_gzip(accept_encoding: str) -> bool:

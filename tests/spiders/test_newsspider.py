@@ -11,7 +11,7 @@ from spiders.demosite import pages
 from spiders.demosite.content import build_articles
 from spiders.newsspider import NewsSpider
 from spiders.siteconfig import load_site
-from spiders.window import Window, parse_date
+from spiders.window import Window
 
 BASE = "http://127.0.0.1:8765"
 UTC = timezone.utc
@@ -100,18 +100,7 @@ def test_sites_without_dates_fall_back_to_section_pages_filtered_by_url_date():
     assert found == sorted(u for u in linked if "/2024/06/1" in u and int(u.split("/")[-3]) <= 16)
 
 
-@pytest.mark.parametrize("text, iso", [
-    ("2024-06-10", "2024-06-10T00:00:00+00:00"),
-    ("2024-06-10T09:22:00+03:00", "2024-06-10T09:22:00+03:00"),
-    ("2024-06-10T06:22:00Z", "2024-06-10T06:22:00+00:00"),
-    ("Mon, 10 Jun 2024 09:22:00 +0300", "2024-06-10T09:22:00+03:00"),
-])
-def test_dates_of_sitemaps_and_feeds(text, iso):
-    assert parse_date(text).isoformat() == iso
-
-
 def test_bad_window_is_refused():
-    assert parse_date("soon") is None
     with pytest.raises(ValueError, match="not a date"):
         Window.parse("soon", "2024-06-11")
     with pytest.raises(ValueError, match="empty window"):

@@ -84,7 +84,6 @@ def test_real_world_example_is_valid_and_disabled():
     (GOOD + "\n[schedule]\nmax_active_runs = 0\n", "schedule.max_active_runs"),
     (GOOD + "\n[discovery]\nurl_date_pattern = '/(\\\\d{4})/'\n", "discovery.url_date_pattern"),
     (GOOD + '\n[discovery]\nby_window = "guess"\n', "discovery.by_window"),
-    (GOOD + '\n[extraction]\nlanguage = "English"\n', "extraction.language"),
 ])
 def test_schedule_and_discovery_errors_name_the_field(tmp_path, text, field):
     path = write(tmp_path, "good", text)

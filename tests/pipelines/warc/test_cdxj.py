@@ -4,6 +4,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from pipelines.store import layout
 from pipelines.warc import cdxj
 
 CDXJ_INDEXER = str(Path(sys.executable).with_name("cdxj-indexer"))
@@ -29,7 +30,7 @@ def test_each_warc_index_agrees_with_cdxj_indexer(warc_archive, tmp_path):
         local = tmp_path / Path(key).name
         local.write_bytes(store.get_bytes(key))
         theirs = subprocess.run([CDXJ_INDEXER, str(local)], capture_output=True, text=True, check=True)
-        ours = cdxj.read_lines(store, cdxj.warc_index_key(key))
+        ours = cdxj.read_lines(store, layout.warc_index_key(key))
         assert ours == sorted(ours)
         assert len(ours) > 400
         replayable = [l for l in theirs.stdout.splitlines() if not cdxj.is_not_modified(l)]   # 304s left out
@@ -39,9 +40,9 @@ def test_each_warc_index_agrees_with_cdxj_indexer(warc_archive, tmp_path):
 
 def test_site_index_is_sorted_and_merges_every_warc(warc_archive):
     store = warc_archive["store"]
-    merged = cdxj.read_lines(store, cdxj.site_index_key("demo"))
+    merged = cdxj.read_lines(store, layout.site_index_key("demo"))
     assert merged == sorted(merged)
-    per_warc = [l for key in all_keys(warc_archive) for l in cdxj.read_lines(store, cdxj.warc_index_key(key))]
+    per_warc = [l for key in all_keys(warc_archive) for l in cdxj.read_lines(store, layout.warc_index_key(key))]
     assert sorted(per_warc) == merged
 
 
@@ -53,4 +54,4 @@ def test_reindexing_adds_nothing_twice(warc_archive, tmp_path):
     copy.put_bytes(key, store.get_bytes(key))
     once = cdxj.index_warcs(copy, "demo", [key])
     assert cdxj.index_warcs(copy, "demo", [key]) == once
-    assert cdxj.read_lines(copy, cdxj.site_index_key("demo")) == cdxj.read_lines(copy, cdxj.warc_index_key(key))
+    assert cdxj.read_lines(copy, layout.site_index_key("demo")) == cdxj.read_lines(copy, layout.warc_index_key(key))

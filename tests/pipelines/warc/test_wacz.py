@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from pipelines.cli.main import main
-from pipelines.warc.wacz import keys_in_range, warc_date
+from pipelines.store.layout import warc_date
+from pipelines.warc.wacz import keys_in_range
 
 WACZ = str(Path(sys.executable).with_name("wacz"))
 
