@@ -14,7 +14,6 @@ from pathlib import Path
 from spiders.settings import warc_prefix
 
 from pipelines.store import Store, StoreError, layout, upload_verified
-from pipelines.warc import cdxj
 
 log = logging.getLogger("newsarchive")
 JOURNAL = layout.UPLOAD_JOURNAL
@@ -71,7 +70,7 @@ def discard_dead_attempt(store: Store, site: str, run_id: str) -> list[str]:
         log.warning("re-crawling run %s: removing %d WARC files stored by a crawl that did not finish",
                     run_id, len(dead))
     for key in dead:
-        store.delete(cdxj.warc_index_key(key))
+        store.delete(layout.warc_index_key(key))
         store.delete(key)
     store.delete(layout.staging_key(site, run_id, JOURNAL))     # last: it still names what is left
     return dead
