@@ -14,11 +14,14 @@ USER airflow
 
 # 1. Dependencies. Only the project metadata and the lock are present here, so this
 #    (slow) layer is rebuilt only when pyproject.toml or requirements.lock change.
+#    The lock is the whole resolved set (overrides.txt applied: pywb's redis and fakeredis
+#    pins are overridden for the Celery broker), so it installs as it is, without re-resolving.
 #    apache-airflow stays at the base image's version: the lock pins the same one,
 #    and a mismatch fails the build instead of replacing Airflow.
 COPY --chown=airflow:0 pyproject.toml requirements.lock /opt/newsarchive/
-RUN pip install --no-cache-dir -c /opt/newsarchive/requirements.lock \
-        "apache-airflow==${AIRFLOW_VERSION}" /opt/newsarchive \
+RUN grep -qx "apache-airflow==${AIRFLOW_VERSION}" /opt/newsarchive/requirements.lock \
+ && pip install --no-cache-dir --no-deps -r /opt/newsarchive/requirements.lock \
+ && pip install --no-cache-dir --no-deps -c /opt/newsarchive/requirements.lock /opt/newsarchive \
  && rm -rf /opt/newsarchive/build /opt/newsarchive/*.egg-info
 
 # 2. The project itself (its dependencies are already in place).

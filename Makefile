@@ -9,10 +9,10 @@ STAMP  := $(VENV)/.installed
 setup: $(STAMP)
 
 # The venv is rebuilt whenever the lock or the project metadata changes.
-$(STAMP): requirements.lock pyproject.toml
+$(STAMP): requirements.lock pyproject.toml overrides.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check uv==0.13.8
-	$(BIN)/uv pip install --quiet --python $(BIN)/python -r requirements.lock
+	$(BIN)/uv pip install --quiet --python $(BIN)/python -r requirements.lock --override overrides.txt
 	$(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps -e .
 	@touch $(STAMP)
 
@@ -34,7 +34,7 @@ airflow: $(STAMP)
 
 # Re-resolve every pinned version (needs the package index).
 lock: $(STAMP)
-	$(BIN)/uv pip compile pyproject.toml --extra test --python-version 3.11 -o requirements.lock
+	$(BIN)/uv pip compile pyproject.toml --extra test --python-version 3.11 --override overrides.txt -o requirements.lock
 
 clean:
 	rm -rf $(VENV) archive .pytest_cache

@@ -16,6 +16,7 @@ Scrapy or Delta imports); the tasks import the pipeline when they run.
 from __future__ import annotations
 
 import logging
+import os
 from datetime import datetime, timedelta
 
 from airflow.sdk import DAG, Asset, CronDataIntervalTimetable, Param, get_current_context, task
@@ -27,7 +28,7 @@ from spiders.siteconfig import SiteDefinition, load_sites
 DEFAULT_ARGS = {
     "owner": "newsarchive",
     "retries": 2,
-    "retry_delay": timedelta(minutes=5),
+    "retry_delay": timedelta(seconds=float(os.environ.get("NEWSARCHIVE_RETRY_DELAY_SECONDS", 300))),
     "retry_exponential_backoff": True,
 }
 # Downstream DAGs can be scheduled on the archive: `schedule=[ARCHIVE_ASSET]`.
@@ -40,6 +41,14 @@ def _run() -> tuple[str, PipelineSettings]:
     from pipelines.steps import safe_run_id
 
     return safe_run_id(get_current_context()["run_id"]), PipelineSettings.from_env()
+
+
+def queue(step: str) -> dict:
+    """`queue=` for a step's task from NEWSARCHIVE_<STEP>_QUEUE (crawl, upload, clean, publish,
+    check), so only the Celery workers listening on that queue run it; unset, the task goes to
+    Airflow's default queue. No step needs a file of another: any worker can run any step."""
+    name = os.environ.get(f"NEWSARCHIVE_{step.upper()}_QUEUE", "").strip()
+    return {"queue": name} if name else {}
 
 
 def crawl_window(site: SiteDefinition, context) -> tuple[datetime, datetime] | None:
@@ -75,9 +84,9 @@ def build_dag(site: SiteDefinition) -> DAG:
     ) as dag:
 
         # The site's pool bounds its crawls across all runs, backfills included.
-        @task(execution_timeout=timedelta(hours=6), pool=site.pool)
+        @task(execution_timeout=timedelta(hours=6), pool=site.pool, **queue("crawl"))
         def crawl() -> dict:
-            """Runs Scrapy in its own process; WARCs land in the staging folder."""
+            """Runs Scrapy in its own process; each WARC goes to the store once closed."""
             from pipelines import steps
             from pipelines.schedule.recheck import recheck_urls
 
@@ -93,14 +102,14 @@ def build_dag(site: SiteDefinition) -> DAG:
 
         # The steps hand over through the store (the run's upload.json, its staged rows), not
         # through XCom: each task takes the run's id and settings only, as steps.run passes them.
-        @task
+        @task(**queue("upload"))
         def upload() -> list[str]:
             from pipelines import steps
 
             run_id, settings = _run()
             return steps.upload(site.name, run_id, settings)
 
-        @task
+        @task(**queue("clean"))
         def clean() -> dict:
             from pipelines import steps
 
@@ -108,7 +117,7 @@ def build_dag(site: SiteDefinition) -> DAG:
             return steps.clean(site.name, run_id, settings)
 
         # One publish of a site at a time: each plans its versions against the table it read.
-        @task(outlets=[ARCHIVE_ASSET], max_active_tis_per_dag=1)
+        @task(outlets=[ARCHIVE_ASSET], max_active_tis_per_dag=1, **queue("publish"))
         def publish() -> dict:
             from pipelines import steps
 
@@ -117,7 +126,7 @@ def build_dag(site: SiteDefinition) -> DAG:
             return {k: v for k, v in manifest.items() if k not in ("crawl", "warc_keys")}
 
         # A failed check will not heal on retry: it reports a change of the site.
-        @task(retries=0)
+        @task(retries=0, **queue("check"))
         def check() -> dict:
             """The run's health against the site's baseline; fails naming what changed."""
             from pipelines import steps

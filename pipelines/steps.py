@@ -23,7 +23,6 @@ from typing import Callable, ContextManager
 from spiders.crawl import SUMMARY_NAME, writable_folder
 from spiders.progress import FAILED, read_events
 from spiders.runids import check_run_id
-from spiders.settings import warc_prefix
 from spiders.siteconfig import SiteError, load_site
 from spiders.warcfiles import OPEN_SUFFIX
 
@@ -33,13 +32,13 @@ from pipelines.warc import digestindex
 from pipelines.store import layout
 from pipelines.health import runcheck, steptimes
 from pipelines.archive import tables
-from pipelines.warc import indexes
+from pipelines.warc import indexes, shipping
 from pipelines.archive.writer import Archive
 from pipelines.clean.step import clean_stream, skip_counts
 from pipelines.archive.staged import StagedParquet
 from pipelines.settings import PipelineSettings, open_checked_store
 from pipelines.health.steptimes import timed
-from pipelines.store import Store, open_store, upload_verified
+from pipelines.store import Store, open_store
 
 log = logging.getLogger("newsarchive")
 
@@ -64,16 +63,20 @@ def safe_run_id(run_id: str) -> str:
 def crawl(site_name: str, run_id: str, settings: PipelineSettings, base_url: str | None = None,
           on_event: Callable[[dict], None] | None = None, *,
           window: tuple[datetime, datetime] | None = None, recheck: list[str] | None = None) -> dict:
-    """Crawl in a separate process (Twisted's reactor cannot restart) into the staging folder.
+    """Crawl in a separate process (Twisted's reactor cannot restart) into the staging folder,
+    shipping each WARC to the store once it is closed; the crawl summary goes to the store's
+    staging area last, so a run whose summary is there has all its WARCs stored.
     With a window (start, end) only the articles dated in [start, end) are taken; `recheck`
     lists article URLs to fetch again whatever their date. `on_event` gets the crawl's
     progress and error events (spiders/progress.py); its log goes to this process's log."""
     load_site(site_name, settings.sites_dir)       # fail fast, before any process starts
     out = settings.run_dir(site_name, valid_run_id(run_id))
-    done = _finished_crawl(site_name, run_id, settings)
+    store = open_checked_store(settings)
+    done = _finished_crawl(store, site_name, run_id, out)
     if done is not None:                            # a retry after the crawl itself had finished
         return done
     _discard_unfinished(out)
+    shipping.discard_dead_attempt(store, site_name, run_id)
     try:
         writable_folder(out)
     except SiteError as exc:
@@ -92,12 +95,15 @@ def crawl(site_name: str, run_id: str, settings: PipelineSettings, base_url: str
     cmd += indexes.before_crawl(settings, site_name, run_id)    # revisits need the digest index
     cmd += ["--parent-pid", str(os.getpid())]      # it dies with this process: no crawler left writing
     try:
-        code, failure = _run_crawler(cmd, on_event)
+        with shipping.Shipper(store, site_name, run_id, out) as shipper:
+            code, failure = _run_crawler(cmd, on_event)
     finally:
         recheck_file.unlink(missing_ok=True)       # read by now; it would be left in staging
+        indexes.after_crawl(settings, site_name, run_id)
     if code != 0:
         raise StepError(f"crawl of {site_name} failed: {failure or f'exit code {code}'}")
-    return json.loads((out / SUMMARY_NAME).read_text())
+    shipper.finish()
+    return _store_summary(store, site_name, run_id, out)
 
 
 def _run_crawler(cmd: list[str], on_event: Callable[[dict], None] | None) -> tuple[int, str | None]:
@@ -131,94 +137,104 @@ def _log_lines(stream) -> None:
         log.info("%s", line.rstrip("\n"))
 
 
-def _finished_crawl(site: str, run_id: str, settings: PipelineSettings) -> dict | None:
-    """The summary of a crawl of this run that already finished (here, or uploaded), else None."""
-    path = settings.run_dir(site, run_id) / SUMMARY_NAME
-    summary = json.loads(path.read_text()) if path.is_file() and not _unfinished_files(path.parent) else {}
-    if summary.get("responses"):                   # one that fetched nothing failed: crawl again
-        return summary
-    journal = _staged_json(open_store(settings.store_uri), site, run_id, layout.UPLOAD_JOURNAL)
-    return journal["crawl"] if journal and journal.get("complete") else None
+def _store_summary(store: Store, site: str, run_id: str, out: Path) -> dict:
+    """The finished crawl's summary, put in the store's staging area (every WARC is stored by now)."""
+    path = out / SUMMARY_NAME
+    summary = json.loads(path.read_text())
+    store.put_bytes(layout.staging_key(site, run_id, SUMMARY_NAME), json.dumps(summary, indent=2).encode())
+    _remove_if_done(out)
+    return summary
+
+
+def _finished_crawl(store: Store, site: str, run_id: str, out: Path) -> dict | None:
+    """The summary of a crawl of this run that already finished (stored, uploaded, or finished
+    here with WARCs left to ship), else None."""
+    stored = _staged_json(store, site, run_id, SUMMARY_NAME)
+    if stored is not None:
+        return stored
+    journal = shipping.load_journal(store, site, run_id)
+    if journal and journal.get("complete"):
+        return journal["crawl"]
+    path = out / SUMMARY_NAME
+    summary = json.loads(path.read_text()) if path.is_file() and not _unfinished_files(out) else {}
+    if not summary.get("responses"):               # one that fetched nothing failed: crawl again
+        return None
+    journal = journal or shipping.new_journal()
+    shipping.ship(store, site, run_id, out, journal, set(journal["warc_keys"]))
+    return _store_summary(store, site, run_id, out)
 
 
 def _unfinished_files(out: Path) -> list[Path]:
     return sorted(out.glob(f"*{OPEN_SUFFIX}")) if out.is_dir() else []
 
 
-def _discard_unfinished(out: Path) -> None:
+def _discard_unfinished(out: Path, why: str = "a crawl that did not finish") -> None:
     """A crawl of this run died before its summary: its files are replaced by a new crawl,
     so the run's captures are neither lost (re-fetched) nor doubled."""
     leftovers = sorted(p for p in out.iterdir() if p.is_file()) if out.is_dir() else []
     if leftovers:
-        log.warning("re-crawling run %s: discarding %d files of a crawl that did not finish",
-                    out.name, len(leftovers))
+        log.warning("run %s: discarding %d local files of %s", out.name, len(leftovers), why)
     for path in leftovers:
         path.unlink()
 
 
 @timed("upload")
 def upload(site_name: str, run_id: str, settings: PipelineSettings) -> list[str]:
-    """Ship the run's finished WARCs; each local file is removed only after a verified upload
-    and after its key is in the run's journal (`upload.json` in the store), so a retry,
-    whenever the last attempt died, carries on from what is in the store."""
+    """The run's finisher, on any worker: ship what is still in the local staging folder (a crawl
+    staged by hand, or one whose shipping failed), index the run's stored WARCs (CDXJ, digest
+    index) and mark the journal complete. A local file goes only after a verified upload and
+    after its key is in the journal, so a retry carries on from what is in the store."""
     store = open_checked_store(settings)
     out = settings.run_dir(site_name, valid_run_id(run_id))
     manifest = published(store, site_name, run_id)
     if manifest is not None and not any(out.glob("*.warc.gz")):
         _remove_if_done(out)
         return manifest["warc_keys"]         # a retry after the run was published
-    if not out.is_dir() and _staged_json(store, site_name, run_id, layout.UPLOAD_JOURNAL) is None:
-        raise StepError(f"run {run_id} of {site_name} was never crawled here (no {out}): nothing to upload")
-    summary_path = out / SUMMARY_NAME
-    if _unfinished_files(out) or (out.is_dir() and not summary_path.is_file() and any(out.glob("*.warc.gz"))):
-        raise StepError(f"the crawl of run {run_id} of {site_name} did not finish ({out}): "
-                        "run the crawl step again")
-    journal = _staged_json(store, site_name, run_id, layout.UPLOAD_JOURNAL) or {"crawl": {}, "warc_keys": []}
-    if summary_path.is_file():
-        journal["crawl"] = json.loads(summary_path.read_text())
-    known = set(journal["warc_keys"]) | set(run_warc_keys(store, site_name, run_id))
-    local = sorted(out.glob("*.warc.gz"))
+    journal = shipping.load_journal(store, site_name, run_id) or shipping.new_journal()
+    journal["crawl"] = _crawl_summary(store, site_name, run_id, out, journal)
+    known = set(journal["warc_keys"]) | set(shipping.run_warc_keys(store, site_name, run_id))
+    local = any(out.glob("*.warc.gz"))
     if journal.get("complete") and not local and known == set(journal["warc_keys"]):
         _remove_if_done(out)
         return journal["warc_keys"]          # a retry after a finished upload
     journal["complete"] = False
-
-    def record(key: str) -> None:
-        known.add(key)
-        _write_journal(store, site_name, run_id, journal, known)
-
-    for path in local:
-        key = layout.warc_key(site_name, path.name)
-        upload_verified(store, path, key, before_delete=lambda stored, key=key: record(key))
-        log.info("uploaded %s", key)
-    indexes.after_upload(store, settings, site_name, run_id, sorted(known))   # CDXJ, digest index
+    shipping.ship(store, site_name, run_id, out, journal, known)
+    indexes.after_upload(store, site_name, sorted(known))   # CDXJ, digest index
     journal["complete"] = True
-    _write_journal(store, site_name, run_id, journal, known)
+    shipping.save_journal(store, site_name, run_id, journal, known)
     _remove_if_done(out)
     return journal["warc_keys"]
 
 
-def _write_journal(store: Store, site: str, run_id: str, journal: dict, warc_keys: set[str]) -> None:
-    journal["warc_keys"] = sorted(warc_keys)
-    journal.setdefault("started", datetime.now(timezone.utc).isoformat(timespec="seconds"))
-    store.put_bytes(layout.staging_key(site, run_id, layout.UPLOAD_JOURNAL), json.dumps(journal, indent=2).encode())
+def _crawl_summary(store: Store, site: str, run_id: str, out: Path, journal: dict) -> dict:
+    """The summary of the run's finished crawl: in the store's staging area (shipped by the crawl),
+    else beside WARCs staged in this worker's folder. Local files of an attempt that another
+    crawl replaced are dropped."""
+    stored = _staged_json(store, site, run_id, SUMMARY_NAME)
+    path = out / SUMMARY_NAME
+    local = json.loads(path.read_text()) if path.is_file() else None
+    if stored is not None:
+        if local != stored and out.is_dir() and any(out.iterdir()):
+            _discard_unfinished(out, "a crawl attempt that another one replaced")
+        return stored
+    if local is not None and not _unfinished_files(out):
+        return local
+    if out.is_dir() and any(out.glob("*.warc.gz")) or _unfinished_files(out):
+        raise StepError(f"the crawl of run {run_id} of {site} did not finish ({out}): run the crawl step again")
+    if journal.get("complete") or journal["crawl"]:
+        return journal["crawl"]
+    raise StepError(f"run {run_id} of {site} has no finished crawl (no crawl summary in the store "
+                    f"nor in {out}): run the crawl step first")
 
 
 def attach_warcs(store: Store, site: str, run_id: str, warc_keys: list[str]) -> None:
     """Add stored WARCs to a run's upload journal and to the site's indexes (`verify --repair`
     of an upload that died between storing a WARC and journaling it)."""
-    journal = _staged_json(store, site, run_id, layout.UPLOAD_JOURNAL) or {"crawl": {}, "warc_keys": []}
+    journal = shipping.load_journal(store, site, run_id) or shipping.new_journal()
     cdxj.index_warcs(store, site, sorted(warc_keys))
     digestindex.update(store, site, warc_keys)
     journal["complete"] = True
-    _write_journal(store, site, run_id, journal, set(journal["warc_keys"]) | set(warc_keys))
-
-
-def run_warc_keys(store: Store, site: str, run_id: str) -> list[str]:
-    """The run's WARCs in the store, found by name (each run's files carry its own prefix)."""
-    prefix = warc_prefix(site, run_id) + "-"
-    return [o.key for o in store.list(layout.warc_prefix(site))
-            if layout.is_warc(o.key) and o.key.rsplit("/", 1)[-1].startswith(prefix)]
+    shipping.save_journal(store, site, run_id, journal, set(journal["warc_keys"]) | set(warc_keys))
 
 
 def _staged_json(store: Store, site: str, run_id: str, name: str) -> dict | None:
@@ -262,7 +278,7 @@ def clean(site_name: str, run_id: str, settings: PipelineSettings,
     return counts
 
 
-STAGED = ("captures.parquet", "articles.parquet", layout.UPLOAD_JOURNAL)
+STAGED = ("captures.parquet", "articles.parquet", shipping.JOURNAL, SUMMARY_NAME)
 
 
 def publish(site_name: str, run_id: str, settings: PipelineSettings) -> dict:
@@ -296,7 +312,7 @@ def published(store: Store, site: str, run_id: str) -> dict | None:
     """The run's manifest, if it published the crawl staged now (a retry, not a re-run of the run)."""
     key = layout.manifest_key(site, run_id)
     manifest = json.loads(store.get_bytes(key)) if store.exists(key) else None
-    journal = _staged_json(store, site, run_id, layout.UPLOAD_JOURNAL) if manifest else None
+    journal = shipping.load_journal(store, site, run_id) if manifest else None
     return manifest if journal is None or journal.get("crawl") == manifest.get("crawl") else None
 
 
@@ -306,7 +322,7 @@ def publish_id(run_id: str, crawl: dict) -> str:
 
 
 def _uploaded(store: Store, site: str, run_id: str) -> dict:
-    record = _staged_json(store, site, run_id, layout.UPLOAD_JOURNAL)
+    record = shipping.load_journal(store, site, run_id)
     if record is None:
         raise StepError(f"run {run_id} of {site} has nothing uploaded: run the upload step first")
     return record

@@ -287,13 +287,15 @@ def test_s3_settings_point_at_minio(services, common_env):
     assert raw_common["AWS_SECRET_ACCESS_KEY"] == raw_minio["MINIO_ROOT_PASSWORD"]
 
 
-def test_staging_is_one_named_volume_for_all_workers(compose, services, common_env):
+def test_staging_is_each_workers_own_folder(compose, services, common_env, dockerfile):
+    """Workers share no volume: a crawl ships its WARCs to the store, so workers may be on other hosts."""
     staging = common_env["NEWSARCHIVE_STAGING_DIR"]
     assert PurePosixPath(staging).is_absolute()
-    sources = {src for src, dst, _ in mounts(services["airflow-worker"]) if dst == staging}
-    assert len(sources) == 1, "workers need the staging folder on a volume"
-    (source,) = sources
-    assert source in (compose.get("volumes") or {}), "staging must be a named volume, shared across workers"
+    assert not [src for src, dst, _ in mounts(services["airflow-worker"]) if dst == staging], \
+        "the staging folder must not be a volume shared between workers"
+    path, instructions = dockerfile
+    assert any(op == "RUN" and f"mkdir -p {staging}" in args for op, args in instructions), \
+        "the image must create the staging folder for its user"
 
 
 def test_dag_folder_is_where_dags_are_copied_and_mounted(services, common_env, dockerfile):
@@ -331,6 +333,8 @@ def test_dockerfile_builds_on_airflow_33_and_installs_with_the_lock(dockerfile):
         assert copied[src].startswith("/opt/newsarchive")
     lock_in_image = str(PurePosixPath(copied["requirements.lock"].rstrip("/")) / "requirements.lock")
     installs = [args for word, args in instructions if word == "RUN" and "pip install" in args]
+    assert any(re.search(rf"--no-deps -r {re.escape(lock_in_image)}\b", a) for a in installs), \
+        "no `pip install --no-deps -r <lock>` (the lock is the resolved set, overrides applied)"
     assert any(re.search(rf"(-c|--constraint)[ =]{re.escape(lock_in_image)}\b", a)
                and "/opt/newsarchive" in a.split(lock_in_image, 1)[1] for a in installs), \
         "no `pip install -c <lock> /opt/newsarchive`"

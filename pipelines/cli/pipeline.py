@@ -36,7 +36,7 @@ def cmd_crawl(args) -> int:
     with crawl_progress(args.site) as on_event:
         summary = steps.crawl(args.site, run_id, settings, args.base_url, on_event=on_event)
     ui.out().print(f"run {run_id}: {summary['responses']} responses, {len(summary['warc_files'])} WARC files "
-                   f"({summary['warc_bytes']:,} bytes) in {settings.run_dir(args.site, run_id)}", highlight=False)
+                   f"({summary['warc_bytes']:,} bytes) shipped to {settings.store_uri}", highlight=False)
     return 0
 
 

@@ -1,5 +1,5 @@
-"""The two calls the pipeline steps make for deduplication and CDXJ indexes:
-one before a crawl, one after an upload."""
+"""The calls the pipeline steps make for deduplication and CDXJ indexes:
+before and after a crawl, and after an upload."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -21,9 +21,13 @@ def before_crawl(settings: PipelineSettings, site: str, run_id: str) -> list[str
     return ["--dedup-index", str(path)] if path else []
 
 
-def after_upload(store, settings: PipelineSettings, site: str, run_id: str, warc_keys: list[str]) -> None:
+def after_crawl(settings: PipelineSettings, site: str, run_id: str) -> None:
+    """The crawl's copy of the digest index is of no use once it ended (nor on another worker)."""
+    local_digest_index(settings, site, run_id).unlink(missing_ok=True)
+
+
+def after_upload(store, site: str, warc_keys: list[str]) -> None:
     """Index the uploaded WARCs (CDXJ) and fold their digests into the site's digest index."""
     if warc_keys:
         cdxj.index_warcs(store, site, warc_keys)
         digestindex.update(store, site, warc_keys)
-    local_digest_index(settings, site, run_id).unlink(missing_ok=True)

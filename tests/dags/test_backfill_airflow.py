@@ -4,9 +4,6 @@ the demo site archive exactly the articles published in those 7 days, once."""
 from __future__ import annotations
 
 import os
-import signal
-import subprocess
-import time
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -14,10 +11,10 @@ import pytest
 import sqlalchemy as sa
 from deltalake import DeltaTable
 
-from pipelines.schedule.localairflow import AIRFLOW, REPO, airflow_env, ensure_pools
 from pipelines.store import open_store
 from pipelines.archive.tables import ARTICLES_KEY
 from spiders.demosite.content import build_articles
+from tests.dags.airflowcluster import airflow, cluster_env, demo_sites_dir, prepare, services, wait_for
 from tests.support import free_port
 
 FIRST, LAST = "2024-06-10", "2024-06-16"
@@ -26,72 +23,26 @@ DAG_ID = "newsarchive_demo"
 WAIT_SECONDS = 900     # a bound, not a target: 28 tasks on a busy 2-core machine
 
 
-def airflow(env: dict, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([AIRFLOW, *args], env=env, capture_output=True, text=True, timeout=300, cwd=REPO)
-
-
 @pytest.fixture(scope="module")
 def cluster(airflow_db, demo_site, tmp_path_factory):
     """Scheduler, DAG processor and API server (execution API) as separate processes."""
     if not airflow_db.startswith("postgresql"):
         pytest.skip("needs PostgreSQL on 127.0.0.1:5432 (LocalExecutor)")
     home = tmp_path_factory.mktemp("airflow-backfill")
-    sites = home / "sites"
-    sites.mkdir()
-    # The demo site's own file, pointed at the test's demo server (scheduled runs use it too).
-    demo = (REPO / "spiders/sites/demo.toml").read_text()
-    (sites / "demo.toml").write_text(demo.replace('base_url = "http://127.0.0.1:8765/"',
-                                                  f'base_url = "{demo_site.base_url}/"'))
     port = free_port()
-    env = airflow_env(home, port, airflow_db, base={
+    env = cluster_env(home, port, airflow_db, base={
         **os.environ,
         "NEWSARCHIVE_STORE": str(home / "archive"),
         "NEWSARCHIVE_STAGING_DIR": str(home / "staging"),
-        "NEWSARCHIVE_SITES_DIR": str(sites),
+        "NEWSARCHIVE_SITES_DIR": str(demo_sites_dir(home, demo_site.base_url)),
     })
-    env.update({
-        "AIRFLOW__API_AUTH__JWT_SECRET": "newsarchive-test-secret",   # shared by all components
-        "AIRFLOW__CORE__UNIT_TEST_MODE": "False",
-        "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": "5",
-        "AIRFLOW__SCHEDULER__SCHEDULER_HEARTBEAT_SEC": "1",
-        "AIRFLOW__CORE__PARALLELISM": "4",
-    })
-    result = airflow(env, "db", "migrate")
-    assert result.returncode == 0, result.stderr[-3000:]
-    ensure_pools(env)
-    procs = []
-    try:
-        for name, args in (("api-server", ["api-server", "--port", str(port), "--apps", "execution",
-                                           "--workers", "1"]),
-                           ("dag-processor", ["dag-processor"]), ("scheduler", ["scheduler"])):
-            log = open(home / f"{name}.log", "wb")
-            procs.append(subprocess.Popen([AIRFLOW, *args], env=env, cwd=REPO, stdout=log,
-                                          stderr=subprocess.STDOUT, start_new_session=True))
+    prepare(env)
+    with services(home, env, port):
         yield env, home, sa.create_engine(airflow_db)
-    finally:
-        for proc in procs:
-            _stop(proc)
-
-
-def _stop(proc: subprocess.Popen) -> None:
-    for sig, wait in ((signal.SIGTERM, 30), (signal.SIGKILL, 10)):
-        if proc.poll() is None:
-            try:
-                os.killpg(proc.pid, sig)
-                proc.wait(timeout=wait)
-            except (ProcessLookupError, subprocess.TimeoutExpired):
-                pass
 
 
 def _wait(what: str, check, home: Path, timeout: float = WAIT_SECONDS):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        found = check()
-        if found:
-            return found
-        time.sleep(2)
-    logs = "\n".join(f"--- {p.name}\n{p.read_text(errors='replace')[-2000:]}" for p in home.glob("*.log"))
-    pytest.fail(f"timed out waiting for {what}\n{logs}")
+    return wait_for(what, check, home, timeout)
 
 
 def _backfill_runs(engine, backfill_only: bool = True) -> list[tuple]:

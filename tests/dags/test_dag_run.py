@@ -2,8 +2,6 @@
 database and an S3 endpoint over HTTP."""
 import json
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -12,13 +10,7 @@ from deltalake import DeltaTable
 from pipelines.store import open_store
 from pipelines.archive.tables import ARTICLES_KEY
 from spiders.siteconfig import load_sites
-
-REPO = Path(__file__).resolve().parents[2]
-AIRFLOW = str(Path(sys.executable).with_name("airflow"))
-
-
-def airflow(env: dict, *args: str, timeout: int = 600) -> subprocess.CompletedProcess:
-    return subprocess.run([AIRFLOW, *args], env=env, capture_output=True, text=True, timeout=timeout, cwd=REPO)
+from tests.dags.airflowcluster import REPO, airflow
 
 
 @pytest.fixture(scope="module")

@@ -11,7 +11,8 @@ from pipelines.health.runstable import read_runs
 from pipelines.settings import PipelineSettings
 from pipelines.store import open_store
 from spiders.demosite import DemoSite
-from tests.dags.test_dag_run import airflow, airflow_env  # noqa: F401  (fixture)
+from tests.dags.airflowcluster import airflow
+from tests.dags.test_dag_run import airflow_env  # noqa: F401  (fixture)
 
 pytestmark = pytest.mark.slow
 

@@ -9,6 +9,8 @@ import pytest
 
 from pipelines import steps
 from pipelines.archive.writer import Archive
+from pipelines.store import layout
+from pipelines.warc import shipping
 from pipelines.store import open_store
 from pipelines.archive.tables import ARTICLES_KEY, CAPTURES_KEY
 from spiders.crawl import SUMMARY_NAME
@@ -57,11 +59,12 @@ def test_kill_9_at_random_moments_loses_and_doubles_nothing(s3, demo_site, tmp_p
     crawl_trial = settings_for(s3.new_bucket(), tmp_path / "t0")
     kills += killed_then_finished("crawl", crawl_trial, rng, 2, tmp_path, demo_site.base_url)
     out = crawl_trial.run_dir(SITE, RUN)
-    assert not list(out.glob("*.open")), "an unfinished WARC was left beside the finished crawl"
+    assert not out.exists(), "the finished crawl left files behind instead of shipping them"
+    store = open_store(crawl_trial.store_uri)
     inputs = tmp_path / "inputs"
     inputs.mkdir()
-    for path in [*out.glob("*.warc.gz"), out / SUMMARY_NAME]:
-        (inputs / path.name).write_bytes(path.read_bytes())
+    for key in [*shipping.run_warc_keys(store, SITE, RUN), layout.staging_key(SITE, RUN, SUMMARY_NAME)]:
+        (inputs / key.rsplit("/", 1)[-1]).write_bytes(store.get_bytes(key))
     warcs, summary = sorted(inputs.glob("*.warc.gz")), inputs / SUMMARY_NAME
     baseline = baseline_state(tmp_path / "baseline", RUN, warcs, summary)
     twice = [url for url, n in baseline.capture_urls.items() if n > 1]

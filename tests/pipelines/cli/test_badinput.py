@@ -28,8 +28,8 @@ def test_upload_of_a_run_that_never_crawled_is_an_error(tmp_path):
                  "--staging", str(tmp_path / "staging"), cwd=tmp_path)
     assert result.returncode == 2
     assert result.stderr.strip().splitlines() == [
-        f"error: run never of demo was never crawled here (no {tmp_path / 'staging' / 'demo' / 'never'}): "
-        "nothing to upload"]
+        "error: run never of demo has no finished crawl (no crawl summary in the store nor in "
+        f"{tmp_path / 'staging' / 'demo' / 'never'}): run the crawl step first"]
     assert not list((tmp_path / "s").rglob("upload.json"))
 
 

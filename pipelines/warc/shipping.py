@@ -1,0 +1,112 @@
+"""A crawl's WARCs go to the store as soon as each one is closed, so the steps after the crawl
+never need a file on the machine that crawled. The run's upload journal
+(`staging/{site}/{run}/upload.json` in the store) names every WARC stored for the run, before
+its local copy is deleted: any worker can finish the run, and a retry of the crawl knows what a
+dead attempt left in the store."""
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from datetime import datetime, timezone
+from pathlib import Path
+
+from spiders.settings import warc_prefix
+
+from pipelines.store import Store, StoreError, layout, upload_verified
+
+log = logging.getLogger("newsarchive")
+JOURNAL = layout.UPLOAD_JOURNAL
+
+
+def load_journal(store: Store, site: str, run_id: str) -> dict | None:
+    key = layout.staging_key(site, run_id, JOURNAL)
+    return json.loads(store.get_bytes(key)) if store.exists(key) else None
+
+
+def new_journal() -> dict:
+    return {"crawl": {}, "warc_keys": []}
+
+
+def save_journal(store: Store, site: str, run_id: str, journal: dict, warc_keys: set[str]) -> None:
+    journal["warc_keys"] = sorted(warc_keys)
+    journal.setdefault("started", datetime.now(timezone.utc).isoformat(timespec="seconds"))
+    store.put_bytes(layout.staging_key(site, run_id, JOURNAL), json.dumps(journal, indent=2).encode())
+
+
+def run_warc_keys(store: Store, site: str, run_id: str) -> list[str]:
+    """The run's WARCs in the store, found by name (each run's files carry its own prefix)."""
+    prefix = warc_prefix(site, run_id) + "-"
+    return [o.key for o in store.list(layout.warc_prefix(site))
+            if layout.is_warc(o.key) and o.key.rsplit("/", 1)[-1].startswith(prefix)]
+
+
+def ship(store: Store, site: str, run_id: str, folder: Path, journal: dict, known: set[str]) -> list[str]:
+    """Move every finished WARC of `folder` into the store (verified), oldest first; each key is
+    in the journal before its local copy goes. Returns the keys shipped."""
+    shipped = []
+    for path in sorted(folder.glob("*.warc.gz")) if folder.is_dir() else []:
+        key = layout.warc_key(site, path.name)
+
+        def record(_stored, key=key) -> None:
+            known.add(key)
+            save_journal(store, site, run_id, journal, known)
+
+        upload_verified(store, path, key, before_delete=record)
+        log.info("uploaded %s", key)
+        shipped.append(key)
+    return shipped
+
+
+def discard_dead_attempt(store: Store, site: str, run_id: str) -> list[str]:
+    """Before a run is crawled again: remove the WARCs that an attempt which never finished
+    stored, so the new crawl's captures are the run's only ones. WARCs a published manifest of
+    the run names are kept (a re-run of a published run adds to it, never replaces it)."""
+    journal = load_journal(store, site, run_id) or new_journal()
+    manifest_key = layout.manifest_key(site, run_id)
+    kept = set(json.loads(store.get_bytes(manifest_key))["warc_keys"]) if store.exists(manifest_key) else set()
+    dead = sorted((set(journal["warc_keys"]) | set(run_warc_keys(store, site, run_id))) - kept)
+    if dead:
+        log.warning("re-crawling run %s: removing %d WARC files stored by a crawl that did not finish",
+                    run_id, len(dead))
+    for key in dead:
+        store.delete(layout.warc_index_key(key))
+        store.delete(key)
+    store.delete(layout.staging_key(site, run_id, JOURNAL))     # last: it still names what is left
+    return dead
+
+
+class Shipper:
+    """Ships a running crawl's closed WARCs every `interval` seconds in a thread. A store that
+    fails meanwhile only delays shipping (the files wait in the folder); `finish()` ships the
+    rest once the crawl has ended and raises what still fails then."""
+
+    def __init__(self, store: Store, site: str, run_id: str, folder: Path, interval: float = 1.0):
+        self.store, self.site, self.run_id, self.folder = store, site, run_id, folder
+        self.interval = interval
+        self.journal = load_journal(store, site, run_id) or new_journal()
+        self.known = set(self.journal["warc_keys"])
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, name=f"ship-{run_id}", daemon=True)
+
+    def __enter__(self) -> "Shipper":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def finish(self) -> list[str]:
+        self.__exit__()
+        return self._ship()
+
+    def _loop(self) -> None:
+        while not self._stop.wait(self.interval):
+            try:
+                self._ship()
+            except (StoreError, OSError) as exc:
+                log.warning("shipping WARCs of run %s delayed: %s", self.run_id, exc)
+
+    def _ship(self) -> list[str]:
+        return ship(self.store, self.site, self.run_id, self.folder, self.journal, self.known)
