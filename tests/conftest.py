@@ -217,3 +217,5 @@ def pytest_collection_modifyitems(config, items):
                 item.add_marker(marker)
         if "tests/dags/" in item.nodeid:
             item.add_marker("airflow")
+        if getattr(item, "callspec", None) and item.callspec.params.get("any_store") == "s3":
+            item.add_marker("s3")

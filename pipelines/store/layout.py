@@ -5,6 +5,7 @@
     indexes/{site}/index.cdxj                        the site's merged CDXJ index (replay)
     indexes/{site}/digests.parquet                   the site's digest index (deduplication)
     staging/{site}/{run_id}/upload.json              a run's upload journal
+    attempts/{site}/{run_id}/{file}.warc.gz          WARCs of a crawl attempt that died, set aside
     staging/{site}/{run_id}/times/{step}.json        how long each step of a run took
     staging/{site}/{run_id}/{name}                   a run's other staged files
     runs/{site}/{run_id}.json                        a published run's manifest
@@ -54,6 +55,12 @@ def warc_prefix(site: str | None = None) -> str:
 
 def is_warc(key: str) -> bool:
     return key.endswith(WARC_SUFFIX)
+
+
+def attempt_key(site: str, run_id: str, warc_key: str) -> str:
+    """attempts/{site}/{run_id}/{file}: a WARC stored by a crawl attempt that died. It is kept
+    (nothing captured is deleted) but outside warcs/, so no run, index or check counts it."""
+    return f"attempts/{site}/{run_id}/{warc_key.rsplit('/', 1)[-1]}"
 
 
 def warc_index_key(warc_key: str) -> str:

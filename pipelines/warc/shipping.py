@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import json
 import logging
+import shutil
+import tempfile
 import threading
 from datetime import datetime, timezone
 from pathlib import Path
@@ -59,21 +61,33 @@ def ship(store: Store, site: str, run_id: str, folder: Path, journal: dict, know
 
 
 def discard_dead_attempt(store: Store, site: str, run_id: str) -> list[str]:
-    """Before a run is crawled again: remove the WARCs that an attempt which never finished
-    stored, so the new crawl's captures are the run's only ones. WARCs a published manifest of
-    the run names are kept (a re-run of a published run adds to it, never replaces it)."""
+    """Before a run is crawled again: set aside the WARCs that an attempt which never finished
+    stored (moved, verified, to attempts/), so the new crawl's captures are the run's only ones
+    and the dead attempt's stay readable. WARCs a published manifest of the run names are left
+    in place (a re-run of a published run adds to it, never replaces it)."""
     journal = load_journal(store, site, run_id) or new_journal()
     manifest_key = layout.manifest_key(site, run_id)
     kept = set(json.loads(store.get_bytes(manifest_key))["warc_keys"]) if store.exists(manifest_key) else set()
     dead = sorted((set(journal["warc_keys"]) | set(run_warc_keys(store, site, run_id))) - kept)
     if dead:
-        log.warning("re-crawling run %s: removing %d WARC files stored by a crawl that did not finish",
-                    run_id, len(dead))
+        log.warning("re-crawling run %s: setting aside %d WARC files stored by a crawl that did not finish "
+                    "(kept under %s)", run_id, len(dead), layout.attempt_key(site, run_id, ""))
     for key in dead:
-        store.delete(layout.warc_index_key(key))
-        store.delete(key)
+        store.delete(layout.warc_index_key(key))           # derived: rebuilt from the WARC if needed
+        move_verified(store, key, layout.attempt_key(site, run_id, key))
     store.delete(layout.staging_key(site, run_id, JOURNAL))     # last: it still names what is left
     return dead
+
+
+def move_verified(store: Store, key: str, dest: str) -> None:
+    """Move an object within the store through a local copy: the source is deleted only once
+    the destination holds the same bytes (size and SHA-256)."""
+    with tempfile.TemporaryDirectory(prefix="newsarchive-move-") as tmp:
+        local = Path(tmp) / "object"
+        with store.open(key) as source, open(local, "wb") as copy:
+            shutil.copyfileobj(source, copy, 1024 * 1024)
+        upload_verified(store, local, dest)
+    store.delete(key)
 
 
 class Shipper:

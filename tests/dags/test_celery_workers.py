@@ -216,7 +216,9 @@ def test_a_worker_killed_mid_crawl_and_the_crawl_retried_on_the_other(cluster, d
     assert cluster.task_rows(run)["crawl"][1:] == (2, "success")
     assert cluster.ran_on(run, "upload") == {"b": ["attempt=1"]}
     retry_log = next(cluster.logs(survivor, run, "crawl"))
-    removed = re.search(rf"re-crawling run {run}: removing (\d+) WARC files", retry_log.read_text())
-    assert removed and int(removed[1]) >= len(shipped), "the retry did not remove what the killed crawl stored"
+    set_aside = re.search(rf"re-crawling run {run}: setting aside (\d+) WARC files", retry_log.read_text())
+    assert set_aside and int(set_aside[1]) >= len(shipped), "the retry did not set aside what the killed crawl stored"
+    kept = {o.key.rsplit("/", 1)[-1] for o in store.list(f"attempts/demo/{run}/")}
+    assert {key.rsplit("/", 1)[-1] for key in shipped} <= kept, "a WARC the killed crawl stored was lost"
     warc_keys = archive_checks(cluster, run, len(demo_site.articles()))
     assert set(shipped).isdisjoint(warc_keys), "a WARC of the killed crawl is in the archive"

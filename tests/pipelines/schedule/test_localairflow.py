@@ -15,6 +15,8 @@ from pipelines.schedule.localairflow import REPO, api_get, api_token
 from spiders.siteconfig import load_sites
 from tests.support import free_port
 
+pytestmark = pytest.mark.airflow     # runs `make airflow` (Airflow standalone)
+
 BOUND = 480      # seconds; a bound against hanging, not a speed target
 
 
