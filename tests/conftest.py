@@ -206,6 +206,8 @@ _MARKED_BY_FIXTURE = {
     "airflow_db": "airflow",      # real Airflow runs or commands
     "demo_crawl": "slow",         # a whole crawl of the demo site
     "warc_archive": "slow",
+    "demo_runs": "slow",          # `newsarchive demo` runs end to end
+    "fault_runs": "slow",         # two runs over the hostile fault site
 }
 
 

@@ -125,7 +125,8 @@ def test_malformed_site_file(tmp_path):
 
 def test_unreachable_store(tmp_path):
     env = {**__import__("os").environ, "AWS_ENDPOINT_URL": "http://127.0.0.1:9", "AWS_ACCESS_KEY_ID": "x",
-           "AWS_SECRET_ACCESS_KEY": "x", "AWS_REGION": "us-east-1"}
+           "AWS_SECRET_ACCESS_KEY": "x", "AWS_REGION": "us-east-1",
+           "NEWSARCHIVE_STORE_RETRY_SECONDS": "3", "NEWSARCHIVE_STORE_TIMEOUT": "2"}   # an outage past a short budget
     result = newsarchive("demo", "--store", "s3://nowhere/archive", "--port", str(free_port()), cwd=tmp_path, env=env)
     assert_one_line_error(result, "s3://nowhere")
     assert not (tmp_path / "staging").exists()

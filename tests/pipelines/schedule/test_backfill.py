@@ -43,6 +43,7 @@ def archive_rows(store_dir) -> list[tuple]:
     return sorted((r["url"], r["version"], r["content_hash"]) for r in rows)
 
 
+@pytest.mark.slow      # two backfills of three days each, crawls included
 def test_backfill_twice_gives_the_same_archive(demo_site, tmp_path, capsys):
     store = tmp_path / "archive"
     args = ["backfill", "demo", "--from", "2024-06-10", "--to", "2024-06-16", "--store", str(store),
