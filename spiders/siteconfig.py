@@ -26,8 +26,13 @@ class SiteError(NewsarchiveError):
     """A site cannot be found or its file is invalid (message is one line)."""
 
 
-class Politeness(BaseModel):
+class _Section(BaseModel):
+    """A table of a site file: unknown keys are errors (a typo must not pass silently)."""
+
     model_config = ConfigDict(extra="forbid")
+
+
+class Politeness(_Section):
     obey_robots: bool = True
     download_delay: float = Field(1.0, ge=0)
     concurrency_per_domain: int = Field(2, ge=1, le=16)
@@ -35,8 +40,7 @@ class Politeness(BaseModel):
     autothrottle_target_concurrency: float = Field(1.0, gt=0)
 
 
-class Limits(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class Limits(_Section):
     max_pages: int = Field(5000, ge=1)
     max_depth: int = Field(3, ge=0)
     max_response_bytes: int = Field(20 * 1024 * 1024, ge=1024)   # on the wire, and once inflated
@@ -52,12 +56,11 @@ def _checked_hosts(hosts: list[str], pattern: str, what: str) -> list[str]:
     return [h.lower() for h in hosts]
 
 
-class Scope(BaseModel):
+class Scope(_Section):
     """Where the crawl may go: the base URL's host and port, plus `hosts` (an asset CDN:
     `cdn.example.com` or `cdn.example.com:8443`); private, loopback and link-local
     addresses only with `allow_private_networks` (a local test or demo site)."""
 
-    model_config = ConfigDict(extra="forbid")
     allow_private_networks: bool = False
     hosts: list[str] = []
 
@@ -67,12 +70,11 @@ class Scope(BaseModel):
         return _checked_hosts(hosts, r"[A-Za-z0-9.-]+(:\d{1,5})?|\[[0-9a-fA-F:.]+\](:\d{1,5})?", "a host or host:port")
 
 
-class Requisites(BaseModel):
+class Requisites(_Section):
     """Page requisites (stylesheets, scripts, images, fonts) of articles, fetched from any
     host unless `enabled` is false; `skip_hosts` (ads, trackers) are never fetched, a name
     covering its subdomains. Links to other hosts are still not followed (see Scope)."""
 
-    model_config = ConfigDict(extra="forbid")
     enabled: bool = True
     skip_hosts: list[str] = []
 
@@ -86,7 +88,7 @@ class Requisites(BaseModel):
         return any(host == h or host.endswith("." + h) for h in self.skip_hosts)
 
 
-class Schedule(BaseModel):
+class Schedule(_Section):
     """When runs happen and which stretch of time each one covers.
 
     A run covers its data interval: from the previous cron tick to this one, in
@@ -94,7 +96,6 @@ class Schedule(BaseModel):
     entries whose date is set late are still caught (at the price of overlap).
     """
 
-    model_config = ConfigDict(extra="forbid")
     cron: str = "0 */6 * * *"
     timezone: str = "UTC"
     start_date: date = date(2024, 1, 1)
@@ -127,7 +128,7 @@ class Schedule(BaseModel):
         return value
 
 
-class Discovery(BaseModel):
+class Discovery(_Section):
     """How a run restricted to a time window finds its articles.
 
     `dates`: sitemap <lastmod> and feed item dates pick the articles of the
@@ -137,7 +138,6 @@ class Discovery(BaseModel):
     articles whose URL date lies outside the window.
     """
 
-    model_config = ConfigDict(extra="forbid")
     by_window: Literal["dates", "sections"] = "dates"
     url_date_pattern: str | None = None
     sitemaps_from_robots: bool = False      # also read the sitemaps robots.txt announces
@@ -156,11 +156,10 @@ class Discovery(BaseModel):
         return value
 
 
-class Health(BaseModel):
+class Health(_Section):
     """Thresholds of the checks run after publish, against the median of the site's own
     last `baseline_runs` healthy runs (no comparison until `min_baseline_runs` exist)."""
 
-    model_config = ConfigDict(extra="forbid")
     baseline_runs: int = Field(7, ge=1, le=100)
     min_baseline_runs: int = Field(2, ge=1, le=100)
     min_sample: int = Field(20, ge=1)                     # judge rates and medians of at least this many
@@ -173,10 +172,9 @@ class Health(BaseModel):
     warn_factor: float = Field(0.5, gt=0, le=1)           # warn at this fraction of a threshold
 
 
-class SiteDefinition(BaseModel):
+class SiteDefinition(_Section):
     """What the generic news spider needs to know about one site."""
 
-    model_config = ConfigDict(extra="forbid")
     name: str = Field(pattern=NAME_RE)
     title: str = ""
     enabled: bool = True
