@@ -69,14 +69,17 @@ def test_time_element_then_scripts_then_htmldate_give_the_date_when_no_tag_does(
     assert m.sources["published"] == "htmldate"
 
 
+def title_of(head: str, body: str) -> tuple[str, str]:
+    m = extract_metadata(load_html(page(head, body)), "https://portnews.example/a")
+    return m.title, m.sources["title"]
+
+
 def test_title_is_the_h1_the_page_titles_describe():
     head = '<title>Ships wait longer at the harbour - Port News</title><meta property="og:title" content="Harbour delays">'
     body = "<h1>Port News</h1><h1>Ships wait longer at the harbour this winter</h1><p>Text.</p>"
-    m = extract_metadata(load_html(page(head, body)), "https://portnews.example/a")
-    assert m.title == "Ships wait longer at the harbour this winter" and m.sources["title"] == "dom"
+    assert title_of(head, body) == ("Ships wait longer at the harbour this winter", "dom")
     body = "<h1>Port News</h1><p>Text.</p>"                     # a logo heading is not the headline
-    m = extract_metadata(load_html(page(head, body)), "https://portnews.example/a")
-    assert m.title == "Harbour delays" and m.sources["title"] == "meta"
+    assert title_of(head, body) == ("Harbour delays", "meta")
 
 
 def test_title_is_the_h1_that_twitter_title_describes():
@@ -84,8 +87,7 @@ def test_title_is_the_h1_that_twitter_title_describes():
     head = ('<title>Port staff to be laid off this week</title><meta property="og:title" content="Port staff to be'
             ' laid off this week"><meta name="twitter:title" content="Major harbour layoffs begin today">')
     body = "<h1>Port News</h1><h1>Major harbour layoffs begin today</h1><p>Text.</p>"
-    m = extract_metadata(load_html(page(head, body)), "https://portnews.example/a")
-    assert m.title == "Major harbour layoffs begin today" and m.sources["title"] == "dom"
+    assert title_of(head, body) == ("Major harbour layoffs begin today", "dom")
 
 
 def test_authors_from_bylines_without_company_or_site_names():
