@@ -27,7 +27,7 @@ def maintain(store: Store, retention_days: int = DEFAULT_RETENTION_DAYS, dry_run
     if retention_days < 0:
         raise ValueError("retention must be zero or more days")
     reports = []
-    for key, order in ((tables.ARTICLES_KEY, ["article_id"]), (tables.CAPTURES_KEY, ["url"])):
+    for key, order in ((tables.ARTICLES_TABLE, ["article_id"]), (tables.CAPTURES_TABLE, ["url"])):
         table = tables.open_table(store, key)
         if table is not None:
             reports.append(_maintain_table(table, key, order, retention_days, dry_run))

@@ -81,7 +81,7 @@ class ArchiveReader:
         self.as_of = parse_as_of(as_of)
 
     # -- tables ---------------------------------------------------------------------
-    def table(self, key: str = tables.ARTICLES_KEY) -> DeltaTable:
+    def table(self, key: str = tables.ARTICLES_TABLE) -> DeltaTable:
         table = tables.open_table(self.store, key)
         if table is None:
             raise ArchiveNotFound(f"no archive table {key!r} in {self.store.uri}")
@@ -89,7 +89,7 @@ class ArchiveReader:
             table.load_as_version(self.as_of)
         return table
 
-    def dataset(self, key: str = tables.ARTICLES_KEY) -> ds.Dataset:
+    def dataset(self, key: str = tables.ARTICLES_TABLE) -> ds.Dataset:
         return self.table(key).to_pyarrow_dataset()
 
     def extractor(self) -> str | None:
@@ -118,7 +118,7 @@ class ArchiveReader:
 
     def captures(self, site: str | None = None) -> pd.DataFrame:
         expr = eq("site", site) if site else None
-        return self.dataset(tables.CAPTURES_KEY).to_table(filter=expr).to_pandas()
+        return self.dataset(tables.CAPTURES_TABLE).to_table(filter=expr).to_pandas()
 
     def history(self, url: str) -> pd.DataFrame:
         """The versions of one article, oldest first, with when each was first and last seen."""
@@ -165,7 +165,7 @@ class ArchiveReader:
     def _sightings(self, aid: str) -> dict[str, list]:
         """content hash -> times a capture showed it (full responses and revisits)."""
         try:
-            caps = scan(self.dataset(tables.CAPTURES_KEY), ["content_hash", "fetched_at"], article_id=aid)
+            caps = scan(self.dataset(tables.CAPTURES_TABLE), ["content_hash", "fetched_at"], article_id=aid)
         except ArchiveNotFound:
             return {}
         seen: dict[str, list] = {}

@@ -15,6 +15,7 @@ from deltalake import DeltaTable, WriterProperties
 from deltalake.exceptions import TableNotFoundError
 
 from pipelines.store import Store, layout
+from pipelines.store.layout import ARTICLES_TABLE, CAPTURES_TABLE  # noqa: F401  (callers name tables by these)
 
 UTC_TS = pa.timestamp("us", tz="UTC")
 
@@ -73,9 +74,6 @@ ARTICLES = pa.schema([
 # the reader-visible fields: a change to any of them is a new version (`content_hash`)
 CONTENT_FIELDS = ("title", "text", "authors", "published", "modified", "language", "section",
                   "description", "image_url", "image_caption", "tags", "publisher")
-
-ARTICLES_KEY = layout.ARTICLES_TABLE
-CAPTURES_KEY = layout.CAPTURES_TABLE
 
 # Small row groups keep per-group statistics useful (one article's versions are found
 # without reading whole files) and bound the memory a streaming reader needs.

@@ -67,7 +67,7 @@ class Archive:
 
     def ensure_tables(self) -> None:
         """Create the tables once, even when several publishes start on an empty store."""
-        for key, schema in ((tables.ARTICLES_KEY, tables.ARTICLES), (tables.CAPTURES_KEY, tables.CAPTURES)):
+        for key, schema in ((tables.ARTICLES_TABLE, tables.ARTICLES), (tables.CAPTURES_TABLE, tables.CAPTURES)):
             if self.table(key) is not None:
                 continue
             try:
@@ -104,14 +104,14 @@ class Archive:
 
     def _publish_once(self, site: str, run_id: str, publish_id: str, captures: RunRows,
                       articles: RunRows) -> PublishResult:
-        art = self.table(tables.ARTICLES_KEY)       # plan and commit on this one snapshot
+        art = self.table(tables.ARTICLES_TABLE)       # plan and commit on this one snapshot
         counts = committed_counts(art, publish_id)
         if counts is None:
             with self._planned_articles(art, site, articles) as (planned, counts):
                 self._merge(art, site, tables.ARTICLES, planned, ARTICLE_KEY,
                             _props(site, run_id, publish_id, counts), update=True)
             counts["table_version"] = art.version()
-        cap = self.table(tables.CAPTURES_KEY)
+        cap = self.table(tables.CAPTURES_TABLE)
         cap_counts = committed_counts(cap, publish_id)
         if cap_counts is None:
             by_url = self.latest_by_url(site) if "revisit" in captures.column("record_type") else {}
@@ -165,7 +165,7 @@ class Archive:
 
     def latest_by_url(self, site: str) -> dict[str, dict]:
         """url -> (article_id, content_hash) of its newest version, whatever the extractor."""
-        table = self.table(tables.ARTICLES_KEY)
+        table = self.table(tables.ARTICLES_TABLE)
         if table is None:
             return {}
         data = table.to_pyarrow_table(filters=[("site", "=", site)],

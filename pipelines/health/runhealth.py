@@ -74,7 +74,7 @@ def extraction_signals(archive: Archive, site: SiteDefinition, captures: list[di
 
 
 def _run_captures(archive: Archive, site: str, run_id: str) -> list[dict]:
-    table = archive.table(tables.CAPTURES_KEY)
+    table = archive.table(tables.CAPTURES_TABLE)
     if table is None:
         return []
     return table.to_pyarrow_table(filters=[("site", "=", site), ("run_id", "=", run_id)],
@@ -83,7 +83,7 @@ def _run_captures(archive: Archive, site: str, run_id: str) -> list[dict]:
 
 
 def _word_counts(archive: Archive, site: str, seen: set[tuple[str, str]]) -> list[int]:
-    table = archive.table(tables.ARTICLES_KEY)
+    table = archive.table(tables.ARTICLES_TABLE)
     if table is None or not seen:
         return []
     # Filtered here, not by an `in` filter: pyarrow cannot compare string with string_view stats.

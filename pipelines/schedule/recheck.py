@@ -47,9 +47,9 @@ def archived_articles(store, site: str, since: datetime) -> list[dict]:
     """Articles of `site` published since `since`, read from the archive's Delta table."""
     import pyarrow.compute as pc
 
-    from pipelines.archive.tables import ARTICLES_KEY, open_table
+    from pipelines.archive.tables import ARTICLES_TABLE, open_table
 
-    table = open_table(store, ARTICLES_KEY)
+    table = open_table(store, ARTICLES_TABLE)
     if table is None:
         return []
 

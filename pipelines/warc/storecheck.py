@@ -63,7 +63,7 @@ def check_store(store: Store, warc_keys: list[str], site: str | None = None,
 def referenced_warcs(store: Store, site: str | None) -> set[str]:
     """WARC keys some capture row, run manifest or upload journal refers to."""
     found: set[str] = set()
-    captures = Archive(store).table(tables.CAPTURES_KEY)
+    captures = Archive(store).table(tables.CAPTURES_TABLE)
     if captures is not None:
         filters = [("site", "=", site)] if site else None
         found |= set(captures.to_pyarrow_table(columns=["warc_key"], filters=filters).column("warc_key").to_pylist())

@@ -22,7 +22,7 @@ from pipelines.store import Store, StoreError, layout
 from pipelines.warc.storecheck import StoreFindings, check_store
 
 # table -> the column that holds the WARC-Record-ID its row points at
-ROW_RECORD_ID = {tables.CAPTURES_KEY: "record_id", tables.ARTICLES_KEY: "warc_record_id"}
+ROW_RECORD_ID = {tables.CAPTURES_TABLE: "record_id", tables.ARTICLES_TABLE: "warc_record_id"}
 Location = tuple[str, int, int]          # (warc key, offset, length)
 
 

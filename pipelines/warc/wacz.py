@@ -100,7 +100,7 @@ def _timestamp14(warc_date: str) -> str:
 
 
 def _titles(store: Store, site: str) -> dict[str, str]:
-    table = Archive(store).table(tables.ARTICLES_KEY)
+    table = Archive(store).table(tables.ARTICLES_TABLE)
     if table is None:
         return {}
     rows = table.to_pyarrow_table(columns=["site", "url", "title", "version"]).to_pylist()

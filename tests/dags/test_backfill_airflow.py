@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from deltalake import DeltaTable
 
 from pipelines.store import open_store
-from pipelines.archive.tables import ARTICLES_KEY
+from pipelines.archive.tables import ARTICLES_TABLE
 from spiders.demosite.content import build_articles
 from tests.dags.airflowcluster import airflow, cluster_env, demo_sites_dir, prepare, services, wait_for
 from tests.support import free_port
@@ -55,7 +55,7 @@ def _backfill_runs(engine, backfill_only: bool = True) -> list[tuple]:
 
 def _articles(home: Path) -> list[dict]:
     store = open_store(home / "archive")
-    table = DeltaTable(store.table_uri(ARTICLES_KEY), storage_options=store.storage_options())
+    table = DeltaTable(store.table_uri(ARTICLES_TABLE), storage_options=store.storage_options())
     return table.to_pyarrow_table(columns=["url", "published", "version"]).to_pylist()
 
 

@@ -25,7 +25,7 @@ from pipelines.archive.writer import Archive
 from pipelines.schedule.localairflow import ensure_pools
 from pipelines.warc.shipping import run_warc_keys
 from pipelines.store import layout, open_store
-from pipelines.archive.tables import ARTICLES_KEY, CAPTURES_KEY
+from pipelines.archive.tables import ARTICLES_TABLE, CAPTURES_TABLE
 from spiders.crawl import SUMMARY_NAME
 from tests.dags.airflowcluster import (cluster_env, demo_sites_dir, kill_machine, migrate, services,
                                        start, stop, wait_for)
@@ -171,11 +171,11 @@ def archive_checks(cluster: Cluster, run_id: str, articles: int) -> list[str]:
     the run's WARCs in the store are exactly those its manifest names. Returns the run's WARC keys."""
     store = open_store(cluster.env["NEWSARCHIVE_STORE"])
     archive = Archive(store)
-    rows = archive.table(ARTICLES_KEY).to_pyarrow_table(columns=["article_id", "content_hash"]).to_pylist()
+    rows = archive.table(ARTICLES_TABLE).to_pyarrow_table(columns=["article_id", "content_hash"]).to_pylist()
     assert len({r["article_id"] for r in rows}) == articles
     twice = [k for k, n in Counter((r["article_id"], r["content_hash"]) for r in rows).items() if n > 1]
     assert twice == [], "duplicate (article_id, content_hash)"
-    captures = archive.table(CAPTURES_KEY).to_pyarrow_table(columns=["run_id", "url"]).to_pylist()
+    captures = archive.table(CAPTURES_TABLE).to_pyarrow_table(columns=["run_id", "url"]).to_pylist()
     urls = Counter(r["url"] for r in captures if r["run_id"] == run_id)
     assert urls and [u for u, n in urls.items() if n > 1] == [], "a URL captured twice in one run"
     manifest = json.loads(store.get_bytes(f"runs/demo/{run_id}.json"))

@@ -8,7 +8,7 @@ import pytest
 from deltalake import DeltaTable
 
 from pipelines.store import open_store
-from pipelines.archive.tables import ARTICLES_KEY
+from pipelines.archive.tables import ARTICLES_TABLE
 from spiders.siteconfig import load_sites
 from tests.dags.airflowcluster import REPO, airflow
 
@@ -53,7 +53,7 @@ def test_demo_dag_run_archives_into_s3(airflow_env, demo_site, s3_server, s3_buc
     store = open_store(f"s3://{s3_bucket}/archive")
     warcs = [o for o in store.list("warcs/demo/") if o.key.endswith(".warc.gz")]
     assert warcs and all(o.size > 0 for o in warcs)
-    articles = DeltaTable(store.table_uri(ARTICLES_KEY), storage_options=store.storage_options())
+    articles = DeltaTable(store.table_uri(ARTICLES_TABLE), storage_options=store.storage_options())
     rows = articles.to_pyarrow_table(columns=["article_id", "version", "warc_key"]).to_pylist()
     assert len(rows) == len(demo_site.articles())
     assert {r["warc_key"] for r in rows} <= {o.key for o in warcs}

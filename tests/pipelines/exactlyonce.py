@@ -18,7 +18,7 @@ from pipelines import steps
 from pipelines.archive.writer import Archive
 from pipelines.settings import PipelineSettings
 from pipelines.store import Store, open_store
-from pipelines.archive.tables import ARTICLES_KEY, CAPTURES_KEY
+from pipelines.archive.tables import ARTICLES_TABLE, CAPTURES_TABLE
 from pipelines.warc.verify import verify
 from spiders.crawl import SUMMARY_NAME
 
@@ -128,9 +128,9 @@ class ArchiveState:
 
 def archive_state(store: Store) -> ArchiveState:
     archive = Archive(store)
-    arts = archive.table(ARTICLES_KEY).to_pyarrow_table(
+    arts = archive.table(ARTICLES_TABLE).to_pyarrow_table(
         columns=["article_id", "version", "content_hash", "change", "fetched_at"]).to_pylist()
-    caps = archive.table(CAPTURES_KEY).to_pyarrow_table(columns=["record_id", "url"]).to_pylist()
+    caps = archive.table(CAPTURES_TABLE).to_pyarrow_table(columns=["record_id", "url"]).to_pylist()
     return ArchiveState(
         articles=sorted((r["article_id"], r["version"], r["content_hash"], r["change"]) for r in arts),
         fetched={(r["article_id"], r["version"]): r["fetched_at"] for r in arts},
@@ -165,7 +165,7 @@ def assert_same_archive(store: Store, settings: PipelineSettings, baseline: Arch
     assert leftovers == []
     report = verify(store, SITE)
     assert report.problems == []
-    assert report.rows_checked[CAPTURES_KEY] == sum(state.capture_ids.values())
+    assert report.rows_checked[CAPTURES_TABLE] == sum(state.capture_ids.values())
 
 
 def baseline_state(root: Path, run_id: str, warcs: list[Path], summary: Path) -> ArchiveState:

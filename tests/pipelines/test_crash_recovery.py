@@ -12,7 +12,7 @@ from pipelines.archive.writer import Archive
 from pipelines.store import layout
 from pipelines.warc import shipping
 from pipelines.store import open_store
-from pipelines.archive.tables import ARTICLES_KEY, CAPTURES_KEY
+from pipelines.archive.tables import ARTICLES_TABLE, CAPTURES_TABLE
 from spiders.crawl import SUMMARY_NAME
 from tests.support import free_port
 
@@ -81,8 +81,8 @@ def test_kill_9_at_random_moments_loses_and_doubles_nothing(s3, demo_site, tmp_p
         manifest = steps.publish(SITE, RUN, settings)               # once more: a no-op ...
         assert manifest["versions_added"] == len(baseline.articles)  # ... reporting what the run added
         assert manifest["captures_added"] == sum(baseline.capture_urls.values())
-        before = [Archive(store).table(key).version() for key in (ARTICLES_KEY, CAPTURES_KEY)]
+        before = [Archive(store).table(key).version() for key in (ARTICLES_TABLE, CAPTURES_TABLE)]
         steps.publish(SITE, RUN, settings)
-        assert [Archive(store).table(key).version() for key in (ARTICLES_KEY, CAPTURES_KEY)] == before
+        assert [Archive(store).table(key).version() for key in (ARTICLES_TABLE, CAPTURES_TABLE)] == before
     print(f"{kills} processes killed mid-step")
     assert kills >= 10, "the kill windows no longer fall inside the steps"

@@ -17,7 +17,7 @@ import pytest
 from pipelines.store import layout
 from pipelines.archive.writer import Archive
 from pipelines.store import open_store
-from pipelines.archive.tables import ARTICLES_KEY, CAPTURES_KEY
+from pipelines.archive.tables import ARTICLES_TABLE, CAPTURES_TABLE
 from spiders.crawl import SUMMARY_NAME
 from tests.support import free_port
 
@@ -130,7 +130,7 @@ def check_round(store_uri: str, results: list, articles: list[dict]) -> None:
     errors = [r for _n, _run, r in results if isinstance(r, str)]
     assert errors == []
     archive = Archive(open_store(store_uri))
-    rows = archive.table(ARTICLES_KEY).to_pyarrow_table(
+    rows = archive.table(ARTICLES_TABLE).to_pyarrow_table(
         columns=["article_id", "version", "content_hash", "run_id"]).to_pylist()
     by_article: dict[str, list] = {}
     for row in rows:
@@ -141,11 +141,11 @@ def check_round(store_uri: str, results: list, articles: list[dict]) -> None:
     expected = {a["article_id"]: [(1, "run-0"), (2, "run-1")] if a["article_id"] in revised else [(1, "run-0")]
                 for a in articles}
     assert {a: sorted(v) for a, v in by_article.items()} == expected     # capture order, not publish order
-    captures = archive.table(CAPTURES_KEY).to_pyarrow_table(columns=["record_id"]).to_pylist()
+    captures = archive.table(CAPTURES_TABLE).to_pyarrow_table(columns=["record_id"]).to_pylist()
     assert len(captures) == len({c["record_id"] for c in captures}) == WRITERS * ARTICLES
     assert sum(r["versions_added"] for _n, _run, r in results) == len(rows)     # counted once each
     assert sum(r["captures_added"] for _n, _run, r in results) == len(captures)
-    for key in (ARTICLES_KEY, CAPTURES_KEY):
+    for key in (ARTICLES_TABLE, CAPTURES_TABLE):
         creates = [c for c in archive.table(key).history() if c["operation"] == "CREATE TABLE"]
         assert len(creates) == 1, f"{key} created {len(creates)} times"
 

@@ -59,7 +59,7 @@ def test_row_fits_the_schema_and_hashes_the_reader_visible_fields(row):
 
 def test_stored_articles_table_has_the_record_fields(tmp_path, row):
     store = open_store(tmp_path / "store")
-    assert tables.open_table(store, tables.ARTICLES_KEY) is None          # none yet: None, not an error
+    assert tables.open_table(store, tables.ARTICLES_TABLE) is None          # none yet: None, not an error
     Archive(store).ensure_tables()
-    stored = tables.open_table(store, tables.ARTICLES_KEY)
+    stored = tables.open_table(store, tables.ARTICLES_TABLE)
     assert {f.name for f in stored.schema().fields} == set(row)

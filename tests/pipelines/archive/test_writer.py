@@ -8,7 +8,7 @@ from deltalake import DeltaTable
 from pipelines.archive.writer import Archive, PublishResult, change_kind
 from pipelines.clean.fingerprint import fingerprint
 from pipelines.store import open_store
-from pipelines.archive.tables import ARTICLES, ARTICLES_KEY, CAPTURES, CAPTURES_KEY
+from pipelines.archive.tables import ARTICLES, ARTICLES_TABLE, CAPTURES, CAPTURES_TABLE
 
 T0 = datetime(2024, 7, 4, 6, 22, tzinfo=timezone.utc)
 
@@ -38,8 +38,8 @@ def archive(request, tmp_path):
     return Archive(open_store(f"s3://{bucket}/archive"))
 
 
-def rows(archive: Archive, key: str = ARTICLES_KEY) -> list[dict]:
-    order = ["article_id", "version"] if key == ARTICLES_KEY else ["record_id"]
+def rows(archive: Archive, key: str = ARTICLES_TABLE) -> list[dict]:
+    order = ["article_id", "version"] if key == ARTICLES_TABLE else ["record_id"]
     return archive.table(key).to_pyarrow_table().sort_by([(c, "ascending") for c in order]).to_pylist()
 
 
@@ -47,7 +47,7 @@ def test_first_publish_creates_version_one(archive):
     result = archive.publish("demo", "r1", [capture("c1"), capture("c2")], [article("a"), article("b")])
     assert (result.versions_added, result.new_articles, result.captures_added) == (2, 2, 2)
     assert [(r["article_id"], r["version"], r["change"]) for r in rows(archive)] == [("a", 1, "new"), ("b", 1, "new")]
-    assert len(rows(archive, CAPTURES_KEY)) == 2
+    assert len(rows(archive, CAPTURES_TABLE)) == 2
 
 
 def test_unchanged_content_adds_nothing_and_rerun_is_idempotent(archive):
@@ -57,7 +57,7 @@ def test_unchanged_content_adds_nothing_and_rerun_is_idempotent(archive):
     assert (again.versions_added, later.versions_added) == (1, 0)    # a retry reports what the run added
     assert again.__dict__ == first.__dict__                          # ... and where, from the commit info
     assert len(rows(archive)) == 1
-    assert len(rows(archive, CAPTURES_KEY)) == 2                                   # c1 once, c2
+    assert len(rows(archive, CAPTURES_TABLE)) == 2                                   # c1 once, c2
 
 
 def test_changes_get_new_versions_with_their_kind(archive):
@@ -88,14 +88,14 @@ def test_a_return_to_earlier_content_is_not_a_new_version(archive):
 
 def test_each_publish_is_one_commit_per_table_with_the_run_id(archive):
     archive.publish("demo", "r1", [capture("c1")], [article("a")])
-    v1 = archive.table(ARTICLES_KEY).version()
+    v1 = archive.table(ARTICLES_TABLE).version()
     archive.publish("demo", "r2", [capture("c2", "r2")], [article("a", title="T2", run="r2")])
-    table = archive.table(ARTICLES_KEY)
+    table = archive.table(ARTICLES_TABLE)
     assert table.version() == v1 + 1
-    log = archive.store.get_bytes(f"{ARTICLES_KEY}/_delta_log/{table.version():020d}.json").decode()
+    log = archive.store.get_bytes(f"{ARTICLES_TABLE}/_delta_log/{table.version():020d}.json").decode()
     commit = next(json.loads(line)["commitInfo"] for line in log.splitlines() if "commitInfo" in line)
     assert commit["newsarchive.run_id"] == "r2"
-    old = DeltaTable(archive.store.table_uri(ARTICLES_KEY), version=v1,
+    old = DeltaTable(archive.store.table_uri(ARTICLES_TABLE), version=v1,
                      storage_options=archive.store.storage_options())
     assert old.to_pyarrow_table().num_rows == 1                                     # time travel
 
@@ -134,7 +134,7 @@ def test_concurrent_publishes_lose_no_rows(archive):
              [article(f"a{n}-{i}", run=f"r{n}") for i in range(5)]) for n in range(3)]
     results = publish_together(archive, jobs)
     assert all(isinstance(r, PublishResult) for r in results), results
-    assert len(rows(archive)) == 15 and len(rows(archive, CAPTURES_KEY)) == 9
+    assert len(rows(archive)) == 15 and len(rows(archive, CAPTURES_TABLE)) == 9
 
 
 def test_the_same_run_published_twice_at_once_lands_once(archive):
@@ -144,7 +144,7 @@ def test_the_same_run_published_twice_at_once_lands_once(archive):
     assert all(isinstance(r, PublishResult) for r in results), results
     assert [r.versions_added for r in results] == [2, 2]        # each reports what the run added
     assert max(r.attempts for r in results) > 1          # the loser really had to plan again
-    assert len(rows(archive)) == 2 and len(rows(archive, CAPTURES_KEY)) == 1
+    assert len(rows(archive)) == 2 and len(rows(archive, CAPTURES_TABLE)) == 1
 
 
 def test_trivia_do_not_make_versions(archive):
@@ -157,6 +157,6 @@ def test_revisits_count_as_sightings_of_the_newest_version(archive):
     archive.publish("demo", "r1", [capture("c1")], [article("a")])
     revisit = {**capture("c2", "r2"), "url": "http://x/a", "record_type": "revisit"}
     archive.publish("demo", "r2", [revisit], [])
-    got = {r["record_id"]: r for r in rows(archive, CAPTURES_KEY)}
+    got = {r["record_id"]: r for r in rows(archive, CAPTURES_TABLE)}
     assert got["c2"]["article_id"] == "a"
     assert got["c2"]["content_hash"] == rows(archive)[0]["content_hash"]

@@ -12,7 +12,7 @@ from pipelines.schedule import backfill
 from pipelines.cli.main import main
 from pipelines.steps import StepError
 from pipelines.store import open_store
-from pipelines.archive.tables import ARTICLES_KEY
+from pipelines.archive.tables import ARTICLES_TABLE
 from spiders.demosite.content import build_articles
 from spiders.siteconfig import load_site
 
@@ -38,7 +38,7 @@ def test_intervals_follow_the_schedule_in_its_time_zone():
 
 def archive_rows(store_dir) -> list[tuple]:
     store = open_store(store_dir)
-    table = DeltaTable(store.table_uri(ARTICLES_KEY), storage_options=store.storage_options())
+    table = DeltaTable(store.table_uri(ARTICLES_TABLE), storage_options=store.storage_options())
     rows = table.to_pyarrow_table(columns=["url", "version", "content_hash"]).to_pylist()
     return sorted((r["url"], r["version"], r["content_hash"]) for r in rows)
 
