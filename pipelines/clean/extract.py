@@ -21,10 +21,10 @@ from dataclasses import dataclass
 import trafilatura
 from trafilatura.core import trafilatura_sequence
 from trafilatura.settings import Extractor
-from trafilatura.utils import load_html
 
 from pipelines.errors import NewsarchiveError
 from pipelines.clean import boilerplate
+from pipelines.clean import htmltree
 from pipelines.clean import markdown
 from pipelines.clean import sitetemplate
 from pipelines.clean.decode import decode_page
@@ -60,7 +60,7 @@ def parse_html(html: bytes | str):
         raise NotAnArticle("binary content, not HTML")
     if "<" not in text[:4096]:
         raise NotAnArticle("not HTML (no markup)")
-    tree = load_html(text)
+    tree = htmltree.load_text(text)
     if tree is None or tree.find(".//body") is None and not len(tree):
         raise NotAnArticle("unparsable HTML")
     # every element takes at least three characters of markup ("<p>"): a page of fewer than twice
