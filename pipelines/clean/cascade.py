@@ -4,11 +4,12 @@ pass does not repeat the first.
 
 Cleaning extracts in fast mode and, when fast mode's pick reads as a menu, again with the
 comparison pass (readability, jusText). Two calls of trafilatura_sequence would do twice the
-stages that do not depend on the mode: pruning the page, its cleaned copy, the baseline rescue,
-the page's text measure and the recall retry's main extraction (in recall focus fast mode
-changes nothing; in balanced focus it keeps teaser blocks when recovering text, so the first
-stage is run again). A `Cascade` computes each of these once, when a run first needs it, and
-hands each run its own copy of what the run edits. Every stage is trafilatura's own function,
+stages that do not depend on the mode: pruning the page, the baseline rescue, the page's text
+measure and the recall retry's main extraction (in recall focus fast mode changes nothing; in
+balanced focus it keeps teaser blocks when recovering text, so the first stage is run again).
+A `Cascade` computes each of these once, when a run first needs it, and hands each run its own
+copy of what the run edits. The fast run also skips the copy of the cleaned page that only the
+comparison reads. Every stage is trafilatura's own function,
 called with the arguments and in the order trafilatura_sequence uses;
 tests/pipelines/clean/test_cascade.py checks that both runs give trafilatura_sequence's body.
 """
@@ -45,9 +46,12 @@ class Cascade:
 
     def run(self, fast: bool):
         options = self.options(fast)
-        body, text = extract_content(convert_tags(copy(self._cleaned), options, self.url), options)
+        cleaned = tree_cleaning(copy(self.tree), options)
+        # the comparison reads the cleaned page before tag conversion; fast mode needs no such copy
+        backup = None if fast else copy(cleaned)
+        body, text = extract_content(convert_tags(cleaned, options, self.url), options)
         if not fast:
-            body, text = compare_extraction(copy(self._cleaned), copy(self.tree), body, text, options)
+            body, text = compare_extraction(backup, copy(self.tree), body, text, options)
         # 3. the baseline on the pruned page, taken if it has more text
         if len(text) < options.min_extracted_size:
             b_body, b_text, b_len = self._baseline
@@ -80,11 +84,6 @@ class Cascade:
         if len(r_text) >= options.min_extracted_size and len(r_text) > ESCALATION_ACCEPT_RATIO * len(text):
             return r_body, r_text
         return body, text
-
-    @cached_property
-    def _cleaned(self):
-        """The page after trafilatura's tree cleaning, before tag conversion; runs get copies."""
-        return tree_cleaning(copy(self.tree), self.options(True))
 
     @cached_property
     def _baseline(self):
