@@ -4,9 +4,11 @@ pass does not repeat the first.
 
 Cleaning extracts in fast mode and, when fast mode's pick reads as a menu, again with the
 comparison pass (readability, jusText). Two calls of trafilatura_sequence would do twice the
-stages that do not depend on the mode: pruning the page, the baseline rescue, the page's text
-measure and the recall retry's main extraction (in recall focus fast mode changes nothing; in
-balanced focus it keeps teaser blocks when recovering text, so the first stage is run again).
+stages that do not depend on the mode: pruning the page, the main extraction, the baseline
+rescue, the page's text measure and the recall retry's main extraction. Fast mode changes only
+one thing in these: in balanced focus, when the main extraction recovers stray text, blocks
+whose class or id says "teaser" are kept (trafilatura's comparison pass would judge them
+otherwise); so on a page with such blocks the main extraction is run again.
 A `Cascade` computes each of these once, when a run first needs it, and hands each run its own
 copy of what the run edits. The fast run also skips the copy of the cleaned page that only the
 comparison reads. Every stage is trafilatura's own function,
@@ -25,7 +27,7 @@ from trafilatura.external import compare_extraction, justext_rescue
 from trafilatura.htmlprocessing import convert_tags, prune_unwanted_nodes, tree_cleaning
 from trafilatura.main_extractor import extract_content
 from trafilatura.settings import Extractor
-from trafilatura.xpaths import RAW_TREE_PRUNE_XPATH, REMOVE_COMMENTS_AND_LISTS_XPATH
+from trafilatura.xpaths import RAW_TREE_PRUNE_XPATH, REMOVE_COMMENTS_AND_LISTS_XPATH, TEASER_DISCARD_XPATH
 
 
 class Cascade:
@@ -34,6 +36,7 @@ class Cascade:
 
     def __init__(self, tree, url: str | None):
         self.url = url
+        self._first = None            # the fast run's main extraction (body, text), unchanged after it
         self.min_output_size = self.options(True).min_output_size     # a body shorter is no document
         # comments off: the raw tree loses comment sections (and lists), except on a forum thread
         forum = _forum_thread_page(tree)
@@ -49,8 +52,14 @@ class Cascade:
         cleaned = tree_cleaning(copy(self.tree), options)
         # the comparison reads the cleaned page before tag conversion; fast mode needs no such copy
         backup = None if fast else copy(cleaned)
-        body, text = extract_content(convert_tags(cleaned, options, self.url), options)
-        if not fast:
+        converted = convert_tags(cleaned, options, self.url)
+        if fast or self._first is None or TEASER_DISCARD_XPATH[0](converted):
+            body, text = extract_content(converted, options)
+        else:          # the modes' main extractions differ only in teaser blocks, and the page has none
+            body, text = self._first
+        if fast:
+            self._first = body, text
+        else:
             body, text = compare_extraction(backup, copy(self.tree), body, text, options)
         # 3. the baseline on the pruned page, taken if it has more text
         if len(text) < options.min_extracted_size:

@@ -45,3 +45,24 @@ def test_the_menu_page_takes_the_second_run_and_the_escalation():
     body, _ = cascade.run(fast=True)
     assert boilerplate.is_menu(body)
     assert "_recall" in vars(cascade) and "_baseline" in vars(cascade)    # computed once, for both runs
+
+
+TEASER_PAGE = """<html><head><title>t</title></head><body>
+<div class="story"><p>A short lead of the story, too short to stand alone as an article here.</p></div>
+<div class="side"><p class="teaser">Teaser: a paragraph of another story that the site calls a teaser, long
+enough to be counted as text by the extractor.</p></div>
+<div class="more"><p>Another stray paragraph of text outside the main container, also long enough to be kept
+by recovery of wild text.</p></div></body></html>"""
+
+
+def test_a_page_with_teaser_blocks_gets_its_own_main_extraction_with_the_comparison_pass():
+    """Recovering stray text, fast mode keeps the teaser and the other mode does not: the second run
+    cannot take the first run's main extraction."""
+    url = "https://example.org/a"
+    cascade = Cascade(parse_html(TEASER_PAGE), url)
+    fast_body, _ = cascade.run(fast=True)
+    assert "Teaser:" in etree.tostring(fast_body, encoding=str)
+    full_body, full_text = cascade.run(fast=False)
+    options = Extractor(url=url, fast=False, comments=False, tables=True, formatting=True, output_format="xml")
+    body, text, _, _ = trafilatura_sequence(parse_html(TEASER_PAGE), options, url)
+    assert (etree.tostring(full_body), full_text) == (etree.tostring(body), text)
