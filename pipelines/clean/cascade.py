@@ -32,7 +32,9 @@ from trafilatura.xpaths import RAW_TREE_PRUNE_XPATH, REMOVE_COMMENTS_AND_LISTS_X
 
 class Cascade:
     """One page's cascade; `run(fast)` gives (body, text) as trafilatura_sequence(tree, options)
-    does for that mode. The tree handed in is pruned in place, as trafilatura_sequence prunes it."""
+    does for that mode. The tree handed in is pruned in place, as trafilatura_sequence prunes it.
+    A body that a run returns can be a stage's result that the next run reuses: edit it only once
+    no further run is wanted (cleaning prunes the body after the menu check)."""
 
     def __init__(self, tree, url: str | None):
         self.url = url
