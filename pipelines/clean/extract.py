@@ -19,12 +19,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import trafilatura
-from trafilatura.core import trafilatura_sequence
-from trafilatura.settings import Extractor
-from trafilatura.utils import load_html
 
 from pipelines.errors import NewsarchiveError
 from pipelines.clean import boilerplate
+from pipelines.clean.cascade import Cascade
+from pipelines.clean import htmltree
 from pipelines.clean import markdown
 from pipelines.clean import sitetemplate
 from pipelines.clean.decode import decode_page
@@ -60,7 +59,7 @@ def parse_html(html: bytes | str):
         raise NotAnArticle("binary content, not HTML")
     if "<" not in text[:4096]:
         raise NotAnArticle("not HTML (no markup)")
-    tree = load_html(text)
+    tree = htmltree.load_text(text)
     if tree is None or tree.find(".//body") is None and not len(tree):
         raise NotAnArticle("unparsable HTML")
     # every element takes at least three characters of markup ("<p>"): a page of fewer than twice
@@ -83,7 +82,7 @@ def extract_article(html: bytes | str, url: str, template: sitetemplate.Boilerpl
             meta.sources["body"] = template.label
         # edits the tree: everything that reads it comes first
         _drop_scripts(tree)
-        body = _body(tree, url, links, repeated, reparse=lambda: parse_html(html))
+        body = _body(tree, url, links, repeated)
         text, md = markdown.render(body) if body is not None else ("", "")
     except RecursionError:
         raise NotAnArticle("DOM too deeply nested") from None
@@ -105,30 +104,33 @@ def _drop_scripts(tree) -> None:
             boilerplate.remove(el)
 
 
-def _body(tree, url: str, links: dict[str, set[str]], repeated: frozenset[str] = frozenset(), reparse=None):
+def _body(tree, url: str, links: dict[str, set[str]], repeated: frozenset[str] = frozenset()):
     """trafilatura's main-content XML with boilerplate paragraphs removed, or None. When the
     fast mode's pick reads as a menu (mostly blocks of a few words), the page is extracted
-    again with trafilatura's fallback comparisons (readability, jusText), on a fresh parse
-    since extraction edits the tree."""
-    body = _extract(tree, url, fast=True)
-    if body is not None and reparse is not None and boilerplate.is_menu(body):
-        body = _extract(reparse(), url, fast=False)
+    again with trafilatura's comparison pass (readability, jusText); that run shares with the
+    first the stages that do not depend on the mode (pipelines.clean.cascade)."""
+    try:
+        cascade = Cascade(tree, url)
+    except (TypeError, ValueError):                # what bare_extraction reads as "no document"
+        return None
+    body = _extract(cascade, fast=True)
+    if body is not None and boilerplate.is_menu(body):
+        body = _extract(cascade, fast=False)
     if body is None:
         return None
     boilerplate.prune(body, links, repeated)
     return body
 
 
-def _extract(tree, url: str, fast: bool):
-    """trafilatura's body XML for the tree, which it edits. Its cascade is called as
-    `bare_extraction` calls it, less two costs that function adds for other callers: a copy of
-    the whole page, so that a tree handed in stays as it was (about 5 % of cleaning's time; this
-    tree is not read afterwards), and the body rendered as text (pipelines.clean.markdown renders
-    it once the boilerplate is gone). tests/pipelines/clean/test_extract.py checks that both give
-    the same body."""
-    options = Extractor(url=url, fast=fast, comments=False, tables=True, formatting=True, output_format="xml")
+def _extract(cascade: Cascade, fast: bool):
+    """trafilatura's body XML for the page, in fast mode or with the comparison pass. Its cascade
+    runs as `bare_extraction` runs it, less two costs that function adds for other callers: a
+    copy of the whole page, so that a tree handed in stays as it was (about 5 % of cleaning's
+    time; this tree is not read afterwards), and the body rendered as text
+    (pipelines.clean.markdown renders it once the boilerplate is gone).
+    tests/pipelines/clean/test_extract.py checks that both give the same body."""
     try:
-        body, text, _, _ = trafilatura_sequence(tree, options, url)
-    except (TypeError, ValueError):                # what bare_extraction reads as "no document"
+        body, text = cascade.run(fast)
+    except (TypeError, ValueError):                # likewise
         return None
-    return body if len(text) >= options.min_output_size else None
+    return body if len(text) >= cascade.min_output_size else None

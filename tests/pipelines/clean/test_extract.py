@@ -125,15 +125,16 @@ def test_the_body_is_the_one_bare_extraction_gives(seed_page, fast):
     import trafilatura
     from lxml import etree
 
+    from pipelines.clean.cascade import Cascade
     from pipelines.clean.extract import _extract, parse_html
     _, url, html = seed_page
     expected = trafilatura.bare_extraction(parse_html(html), url=url, fast=fast, include_comments=False,
                                            include_tables=True, include_formatting=True).body
-    got = _extract(parse_html(html), url, fast=fast)
+    got = _extract(Cascade(parse_html(html), url), fast=fast)
     assert etree.tostring(got) == etree.tostring(expected) and len(got) > 3
     empty = "<html><head><title>t</title></head><body><div><span> </span></div></body></html>"
     assert trafilatura.bare_extraction(parse_html(empty), url=url, fast=fast) is None
-    assert _extract(parse_html(empty), url, fast=fast) is None
+    assert _extract(Cascade(parse_html(empty), url), fast=fast) is None
 
 
 def test_scripts_styles_and_drawings_leave_before_extraction_and_json_ld_stays():
