@@ -14,7 +14,7 @@ import pyarrow.dataset as ds
 from deltalake import DeltaTable
 from deltalake.transaction import RemoveAction
 
-from pipelines.archive.datafiles import PARTITION, READ_ROWS, DataFiles, now_ms
+from pipelines.archive.datafiles import PARTITION, DataFiles, local_copy, now_ms, read_batches
 
 SEP = "\x1f"                     # between article id and content hash in a row's key
 
@@ -69,15 +69,10 @@ class StoredChanges:
         paths = set(dataset.to_table(columns=["__filename"], filter=where)["__filename"].to_pylist())
         actions = pa.table(table.get_add_actions(flatten=True)).select(["path", "size_bytes"]).to_pylist()
         sizes = {a["path"]: a["size_bytes"] for a in actions}
-        columns = [name for name in files.schema.names if name in dataset.schema.names]
         removes = []
-        for fragment in dataset.get_fragments():
-            if fragment.path not in paths:
-                continue
-            for batch in fragment.to_batches(schema=dataset.schema, columns=columns, batch_size=READ_ROWS,
-                                             batch_readahead=1, fragment_readahead=1,
-                                             fragment_scan_options=ds.ParquetFragmentScanOptions(pre_buffer=False)):
-                files.write(self.apply(batch))
-            removes.append(RemoveAction(fragment.path, True, now_ms(), sizes.get(fragment.path),
-                                        {PARTITION: self.site}))
+        for path in sorted(paths):        # read from a local copy: flat memory, on S3 too
+            with local_copy(files.store, f"{files.table_key}/{path}") as copy:
+                for batch in read_batches(copy):
+                    files.write(self.apply(batch))
+            removes.append(RemoveAction(path, True, now_ms(), sizes.get(path), {PARTITION: self.site}))
         return removes

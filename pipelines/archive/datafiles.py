@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import tempfile
 import time
 import uuid
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Iterable
+from typing import Iterable, Iterator
 from urllib.parse import quote
 
 import pyarrow as pa
@@ -29,6 +31,7 @@ from pipelines.store import Store
 PARTITION = "site"
 FILE_BYTES = 64 * 2**20        # a new file past this size (on disk, compressed)
 STATS_CHARS = 64               # min/max kept for strings up to this long (URLs and ids, not bodies)
+COPY_BYTES = 2**20             # chunk of a stored file copied at a time
 READ_ROWS = 1000               # rows read at a time from a Parquet file (a row group of a data file)
 
 
@@ -147,6 +150,19 @@ def read_batches(path: Path, columns: list[str] | None = None) -> Iterable[pa.Re
     """A local Parquet file a batch at a time (no pre-buffering: that caches the whole file)."""
     with pq.ParquetFile(path, pre_buffer=False) as parquet:
         yield from parquet.iter_batches(batch_size=READ_ROWS, columns=columns, use_threads=False)
+
+
+@contextmanager
+def local_copy(store: Store, key: str) -> Iterator[Path]:
+    """A temporary local copy of a stored file, streamed (never whole in memory)."""
+    fd, name = tempfile.mkstemp(prefix="stored-", suffix=".parquet")
+    path = Path(name)
+    try:
+        with os.fdopen(fd, "wb") as out, store.open(key) as stored:
+            shutil.copyfileobj(stored, out, COPY_BYTES)
+        yield path
+    finally:
+        path.unlink(missing_ok=True)
 
 
 def now_ms() -> int:

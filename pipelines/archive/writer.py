@@ -4,12 +4,17 @@ An article gets a new version only when its cleaned content changed; versions ar
 numbered in capture order. Rows are upserted on (article id, content hash,
 extractor). Each publish makes at most one commit per table, planned and
 committed on one table snapshot and tagged with the publish id: when another
-writer commits first, Delta's conflict check fails the commit and the plan is
-made again; a table that already holds the publish's commit is not written again.
+writer has committed to the same site since, the commit fails and the plan is
+made again (pipelines/archive/commit.py); a table that already holds the
+publish's commit is not written again.
 
-A run is planned a slice of articles at a time (pipelines/archive/runrows.py) into a local
-Parquet file, which the commit's merge then reads as a stream: memory stays flat
-whatever the size of the run.
+Memory stays flat whatever the size of the run: it is planned a slice of 1,000 articles
+at a time (pipelines/archive/runrows.py) into a local Parquet file, which is then written
+as the table's data files a batch of rows at a time (pipelines/archive/datafiles.py); the
+stored rows it renumbers or replaces are changed by copying the files that hold them
+(pipelines/archive/changes.py). The new files and the removes of the copied ones are one
+commit: readers see all of a publish or none of it. (Delta's merge did the same in one
+call but held its whole source in memory: 1.4 GB for 30,000 articles.)
 """
 from __future__ import annotations
 
