@@ -59,7 +59,8 @@ def stage(run: int, articles: int, rng: random.Random, texts: list[dict] | None 
             edit = run if n % 2 else 0
             if texts:
                 real = texts[n % len(texts)]
-                title, text, markdown = f"{real['title']} ({n})", real["text"] + (f" [revision {edit}]" if edit else ""), real["markdown"]
+                title, markdown = f"{real['title']} ({n})", real["markdown"]
+                text = real["text"] + (f" [revision {edit}]" if edit else "")
             else:
                 words = random.Random(n * 1000 + edit).choices(WORDS, k=1000)
                 text = " ".join(words)

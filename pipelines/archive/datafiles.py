@@ -75,7 +75,8 @@ class DataFiles:
         self._writer.close()
         self._writer = None
         try:
-            relative = f"{PARTITION}={quote(self.site, safe='')}/part-{len(self.adds):05d}-{uuid.uuid4()}-c000.snappy.parquet"
+            name = f"part-{len(self.adds):05d}-{uuid.uuid4()}-c000.snappy.parquet"
+            relative = f"{PARTITION}={quote(self.site, safe='')}/{name}"
             size = self._path.stat().st_size
             self.store.put_file(self._path, f"{self.table_key}/{relative}")
         finally:

@@ -137,8 +137,9 @@ class Archive:
         if cap_counts is None:
             cap_counts = {"captures_added": len(captures)}
             with self._planned_captures(cap, site, captures) as planned:
+                metadata = _metadata(site, run_id, publish_id, cap_counts)
                 cap_counts["table_version"] = self._commit(cap, tables.CAPTURES_TABLE, site, tables.CAPTURES,
-                                                           planned, None, _metadata(site, run_id, publish_id, cap_counts))
+                                                           planned, None, metadata)
         return PublishResult(
             captures_added=cap_counts["captures_added"],
             articles_seen=counts["articles_seen"],

@@ -186,7 +186,8 @@ def test_a_run_planned_in_slices_and_written_in_many_files_is_one_commit_per_tab
     sliced = Archive(open_store(tmp_path / "sliced"))
     sliced.publish("demo", "r1", [], staged(tmp_path, "r1", first, ARTICLES))
     before = sliced.table(ARTICLES_TABLE).version()
-    result = sliced.publish("demo", "r2", staged(tmp_path, "caps", caps, CAPTURES), staged(tmp_path, "r2", later, ARTICLES))
+    result = sliced.publish("demo", "r2", staged(tmp_path, "caps", caps, CAPTURES),
+                            staged(tmp_path, "r2", later, ARTICLES))
     assert (result.versions_added, result.new_articles, result.changed_articles) == (14, 1, 13)
     assert sliced.table(ARTICLES_TABLE).version() == before + 1
     assert len(sliced.table(ARTICLES_TABLE).file_uris()) > 3
