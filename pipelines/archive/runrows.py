@@ -2,6 +2,8 @@
 one slice of it in memory: the clean step's Parquet file, or a list (tests, re-clean)."""
 from __future__ import annotations
 
+import bisect
+import tempfile
 from pathlib import Path
 from typing import Iterator
 
@@ -9,7 +11,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-SLICE_ROWS = 5000           # rows planned and merged at a time (about as many distinct keys)
+SLICE_ROWS = 1000           # distinct keys planned at a time (a slice of 1,000 articles: ~25 MB)
+OPEN_BUCKETS = 64           # slice files written at once while sorting a file into slices
+READ_ROWS = 1000
 
 
 class RunRows:
@@ -30,27 +34,52 @@ class RunRows:
     def __len__(self) -> int:
         return len(self._rows) if self._rows is not None else pq.ParquetFile(self.path).metadata.num_rows
 
-    def slices(self, key: str, size: int = SLICE_ROWS) -> Iterator[list[dict]]:
-        """The rows in order of `key`, a slice of about `size` distinct keys at a time; the rows of
-        one key are always in the same slice."""
+    def slices(self, key: str, size: int | None = None) -> Iterator[list[dict]]:
+        """The rows in order of `key`, a slice of about `size` (SLICE_ROWS) distinct keys at a time;
+        the rows of one key are always in the same slice, in their staged order; rows without a
+        key come last."""
+        size = size or SLICE_ROWS
         present = set(self.column(key))
         keys = sorted(present - {None})
-        for start in range(0, len(keys), size):
-            wanted = keys[start:start + size]
-            yield sorted(self._where(key, wanted), key=lambda row: row[key])
-        if None in present:
-            yield self._where(key, None)
-
-    def _where(self, key: str, wanted: list | None) -> list[dict]:
-        """Rows whose `key` is one of `wanted` (None: rows without one)."""
+        firsts = keys[::size]                       # the first key of each slice
+        groups = [*range(len(firsts))] + ([None] if None in present else [])
         if self._rows is not None:
-            chosen = set(wanted) if wanted is not None else {None}
-            return [row for row in self._rows if row.get(key) in chosen]
-        found = []
-        with pq.ParquetFile(self.path) as staged:     # a batch at a time: never the whole file's text
-            for batch in staged.iter_batches(batch_size=1000):
-                keys = batch.column(key)
-                chosen = pc.is_in(keys, value_set=pa.array(wanted, keys.type)) if wanted is not None \
-                    else pc.is_null(keys)
-                found += batch.filter(chosen).to_pylist()
-        return found
+            by_group: dict = {}
+            for row in self._rows:
+                by_group.setdefault(_slice_of(row.get(key), firsts), []).append(row)
+            for group in groups:
+                rows = by_group.get(group, [])
+                yield sorted(rows, key=lambda row: row[key]) if group is not None else rows
+            return
+        for start in range(0, len(groups), OPEN_BUCKETS):
+            yield from self._file_slices(key, firsts, groups[start:start + OPEN_BUCKETS])
+
+    def _file_slices(self, key: str, firsts: list, groups: list) -> Iterator[list[dict]]:
+        """Slices `groups` of the file: one pass sorts its rows into a file per slice, each then
+        read whole (reading the staged file once per slice would decode it again and again)."""
+        with tempfile.TemporaryDirectory(prefix="runrows-") as folder:
+            paths = {group: Path(folder) / f"{n}.arrows" for n, group in enumerate(groups)}
+            with pq.ParquetFile(self.path, pre_buffer=False) as staged:   # pre-buffering caches the whole file
+                writers = {group: pa.ipc.new_stream(paths[group], staged.schema_arrow) for group in groups}
+                try:
+                    for batch in staged.iter_batches(batch_size=READ_ROWS, use_threads=False):
+                        slice_of = pa.array([_slice_of(k, firsts) for k in batch.column(key).to_pylist()],
+                                            pa.int64())
+                        for group, writer in writers.items():
+                            chosen = pc.is_null(slice_of) if group is None else pc.equal(slice_of, group)
+                            rows = batch.filter(pc.fill_null(chosen, False))
+                            if rows.num_rows:
+                                writer.write_batch(rows)
+                finally:
+                    for writer in writers.values():
+                        writer.close()
+            for group in groups:
+                with pa.ipc.open_stream(paths[group]) as reader:
+                    rows = reader.read_all().to_pylist()
+                paths[group].unlink()
+                yield sorted(rows, key=lambda row: row[key]) if group is not None else rows
+
+
+def _slice_of(value, firsts: list) -> int | None:
+    """Which slice a key falls in, given each slice's first key (None: no key)."""
+    return None if value is None else bisect.bisect_right(firsts, value) - 1

@@ -4,12 +4,17 @@ An article gets a new version only when its cleaned content changed; versions ar
 numbered in capture order. Rows are upserted on (article id, content hash,
 extractor). Each publish makes at most one commit per table, planned and
 committed on one table snapshot and tagged with the publish id: when another
-writer commits first, Delta's conflict check fails the commit and the plan is
-made again; a table that already holds the publish's commit is not written again.
+writer has committed to the same site since, the commit fails and the plan is
+made again (pipelines/archive/commit.py); a table that already holds the
+publish's commit is not written again.
 
-A run is planned a slice of articles at a time (pipelines/archive/runrows.py) into a local
-Parquet file, which the commit's merge then reads as a stream: memory stays flat
-whatever the size of the run.
+Memory stays flat whatever the size of the run: it is planned a slice of 1,000 articles
+at a time (pipelines/archive/runrows.py) into a local Parquet file, which is then written
+as the table's data files a batch of rows at a time (pipelines/archive/datafiles.py); the
+stored rows it renumbers or replaces are changed by copying the files that hold them
+(pipelines/archive/changes.py). The new files and the removes of the copied ones are one
+commit: readers see all of a publish or none of it. (Delta's merge did the same in one
+call but held its whole source in memory: 1.4 GB for 30,000 articles.)
 """
 from __future__ import annotations
 
@@ -23,19 +28,20 @@ from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.parquet as pq
 from deltalake import CommitProperties, DeltaTable
 from deltalake.exceptions import CommitFailedError, DeltaError
+from deltalake.schema import Field
 
 from pipelines.errors import NewsarchiveError
 from pipelines.archive import tables
+from pipelines.archive.changes import StoredChanges
+from pipelines.archive.commit import commit
+from pipelines.archive.datafiles import DataFiles
 from pipelines.archive.runrows import RunRows
 from pipelines.archive.staged import StagedParquet
 from pipelines.store import Store
 
 MAX_ATTEMPTS = 20                           # 8 writers at once: up to 7 losses per table
-ARTICLE_KEY = "t.article_id = s.article_id AND t.content_hash = s.content_hash AND t.extractor = s.extractor"
-CAPTURE_KEY = "t.record_id = s.record_id"
 PUBLISH_ID = "newsarchive.publish_id"      # commit info: which publish made the commit
 COUNTS = "newsarchive.counts"              # ... and what it added (JSON)
 VERSIONING_COLUMNS = ["article_id", "content_hash", "version", "change", "fetched_at", "title", "text_hash"]
@@ -66,9 +72,11 @@ class Archive:
         return tables.open_table(self.store, key, version)
 
     def ensure_tables(self) -> None:
-        """Create the tables once, even when several publishes start on an empty store."""
+        """Create the tables once, even when several publishes start on an empty store; a table
+        made before a column was added gains it."""
         for key, schema in ((tables.ARTICLES_TABLE, tables.ARTICLES), (tables.CAPTURES_TABLE, tables.CAPTURES)):
             if self.table(key) is not None:
+                self._add_missing_columns(key, schema)
                 continue
             try:
                 DeltaTable.create(self.store.table_uri(key), schema=schema, mode="ignore",
@@ -78,6 +86,20 @@ class Archive:
             except (CommitFailedError, DeltaError):
                 if self.table(key) is None:      # lost the race to another creator: fine; else real
                     raise
+
+    def _add_missing_columns(self, key: str, schema: pa.Schema) -> None:
+        for attempt in range(1, MAX_ATTEMPTS + 1):
+            table = self.table(key)
+            known = {field.name for field in table.schema().fields}
+            missing = [Field.from_arrow(field) for field in schema if field.name not in known]
+            if not missing:
+                return
+            try:
+                table.alter.add_columns(missing, commit_properties=CommitProperties(max_commit_retries=0))
+            except (CommitFailedError, DeltaError):
+                if attempt == MAX_ATTEMPTS:
+                    raise
+                time.sleep(random.uniform(0.05, 0.3))    # another writer committed first: look again
 
     def publish(self, site: str, run_id: str, captures: RunRows | Path | list[dict],
                 articles: RunRows | Path | list[dict], publish_id: str | None = None) -> PublishResult:
@@ -107,24 +129,17 @@ class Archive:
         art = self.table(tables.ARTICLES_TABLE)       # plan and commit on this one snapshot
         counts = committed_counts(art, publish_id)
         if counts is None:
-            with self._planned_articles(art, site, articles) as (planned, counts):
-                self._merge(art, site, tables.ARTICLES, planned, ARTICLE_KEY,
-                            _props(site, run_id, publish_id, counts), update=True)
-            counts["table_version"] = art.version()
+            with self._planned_articles(art, site, articles) as (planned, changes, counts):
+                counts["table_version"] = self._commit(art, tables.ARTICLES_TABLE, site, tables.ARTICLES,
+                                                       planned, changes, _metadata(site, run_id, publish_id, counts))
         cap = self.table(tables.CAPTURES_TABLE)
         cap_counts = committed_counts(cap, publish_id)
         if cap_counts is None:
-            by_url = self.latest_by_url(site) if "revisit" in captures.column("record_type") else {}
             cap_counts = {"captures_added": len(captures)}
-            with StagedParquet(tables.CAPTURES) as resolved:
-                for rows in captures.slices("url"):
-                    resolved.extend(resolve_revisits(rows, by_url))
-            try:
-                self._merge(cap, site, tables.CAPTURES, resolved, CAPTURE_KEY,
-                            _props(site, run_id, publish_id, cap_counts))
-            finally:
-                resolved.path.unlink(missing_ok=True)
-            cap_counts["table_version"] = cap.version()
+            with self._planned_captures(cap, site, captures) as planned:
+                metadata = _metadata(site, run_id, publish_id, cap_counts)
+                cap_counts["table_version"] = self._commit(cap, tables.CAPTURES_TABLE, site, tables.CAPTURES,
+                                                           planned, None, metadata)
         return PublishResult(
             captures_added=cap_counts["captures_added"],
             articles_seen=counts["articles_seen"],
@@ -137,23 +152,54 @@ class Archive:
 
     @contextmanager
     def _planned_articles(self, table: DeltaTable, site: str, articles: RunRows):
-        """The rows to write (a local Parquet file, sorted by article id) and their counts,
-        planned a slice of articles at a time against the stored versions of those articles."""
+        """The rows to write (a local Parquet file, sorted by article id), the stored rows they
+        renumber or replace, and their counts, planned a slice of articles at a time against the
+        stored versions of those articles."""
         extractor = next(iter(articles.column("extractor")), None)
         stored = self.versioning_columns(table, site, extractor)
         counts = {"versions_added": 0, "new_articles": 0, "changed_articles": 0, "articles_seen": 0}
+        changes = StoredChanges(site, extractor)
         planned = StagedParquet(tables.ARTICLES)
         try:
             with planned:        # in article id order, slice after slice: tight row-group statistics
                 for rows in articles.slices("article_id"):
                     ids = {row["article_id"] for row in rows}
-                    rows, added = plan_versions(rows, history_of(stored, ids, site, extractor))
-                    planned.extend(rows)
+                    history = history_of(stored, ids, site, extractor)
+                    rows, added = plan_versions(rows, history)
+                    planned.extend(split_changes(rows, history, changes))
                     counts = {k: v + added.get(k, 0) for k, v in counts.items()}
                     counts["articles_seen"] += len(ids)
-            yield planned, counts
+            yield planned, changes, counts
         finally:
             planned.path.unlink(missing_ok=True)
+
+    @contextmanager
+    def _planned_captures(self, table: DeltaTable, site: str, captures: RunRows):
+        """The capture rows to write (a local Parquet file): revisits resolved, captures already
+        stored left out."""
+        revisits = {url for url, kind in zip(captures.column("url"), captures.column("record_type"))
+                    if kind == "revisit"}
+        by_url = self.latest_by_url(site, revisits) if revisits else {}
+        stored = stored_records(table, site, set(captures.column("run_id")))
+        with StagedParquet(tables.CAPTURES) as planned:
+            for rows in captures.slices("url"):
+                planned.extend(row for row in resolve_revisits(rows, by_url) if row["record_id"] not in stored)
+        try:
+            yield planned
+        finally:
+            planned.path.unlink(missing_ok=True)
+
+    def _commit(self, table: DeltaTable, key: str, site: str, schema: pa.Schema, rows: StagedParquet,
+                changes: StoredChanges | None, metadata: dict) -> int:
+        """Write the planned rows, and copies of the stored files whose rows they change, as new
+        data files, a batch at a time, and commit them in one commit on the snapshot `table` was
+        read at (none when nothing is new). Returns the table version that holds them."""
+        if not rows.count and not changes:
+            return table.version()
+        with DataFiles(self.store, key, site, schema) as files:
+            files.write_file(rows.path)
+            removes = changes.rewrite(table, files) if changes else []
+        return commit(self.store, key, table, site, files.adds + removes, metadata)
 
     @staticmethod
     def versioning_columns(table: DeltaTable, site: str, extractor: str | None) -> pa.Table | None:
@@ -163,12 +209,12 @@ class Archive:
         return table.to_pyarrow_table(filters=[("site", "=", site), ("extractor", "=", extractor)],
                                       columns=VERSIONING_COLUMNS)
 
-    def latest_by_url(self, site: str) -> dict[str, dict]:
-        """url -> (article_id, content_hash) of its newest version, whatever the extractor."""
+    def latest_by_url(self, site: str, urls: set[str]) -> dict[str, dict]:
+        """url -> (article_id, content_hash) of its newest version, whatever the extractor, for `urls`."""
         table = self.table(tables.ARTICLES_TABLE)
         if table is None:
             return {}
-        data = table.to_pyarrow_table(filters=[("site", "=", site)],
+        data = table.to_pyarrow_table(filters=[("site", "=", site), ("url", "in", sorted(urls))],
                                       columns=["url", "article_id", "content_hash", "fetched_at"])
         newest: dict[str, dict] = {}
         for row in data.to_pylist():
@@ -176,24 +222,30 @@ class Archive:
                 newest[row["url"]] = row
         return newest
 
-    @staticmethod
-    def _merge(table: DeltaTable, site: str, schema: pa.Schema, rows: StagedParquet, predicate: str,
-               props: CommitProperties, update: bool = False) -> None:
-        """Write the staged rows in one commit on the snapshot `table` was read at (none when nothing
-        is new), streamed from their file: a commit by another writer since then fails it with
-        CommitFailedError."""
-        if not rows.count:
-            return
-        with pq.ParquetFile(rows.path) as staged:
-            source = pa.RecordBatchReader.from_batches(schema, staged.iter_batches(batch_size=2048))
-            merger = table.merge(source, predicate=f"t.site = '{_sql_str(site)}' AND {predicate}",
-                                 source_alias="s", target_alias="t", commit_properties=props,
-                                 writer_properties=tables.WRITER_PROPERTIES, streamed_exec=True,
-                                 merge_schema=True)   # archives made before a column was added gain it
-            if update:   # a content seen earlier than stored moves to that capture; others may be renumbered
-                merger = (merger.when_matched_update_all(predicate="s.fetched_at < t.fetched_at")
-                                .when_matched_update(updates={"version": "s.version", "change": "s.change"}))
-            merger.when_not_matched_insert_all().execute()
+
+def split_changes(planned: list[dict], history: dict[str, list[dict]], changes: StoredChanges) -> list[dict]:
+    """The planned rows to write; a planned row of a stored content renumbers the stored row
+    (`changes`), or, seen earlier than stored, replaces it: the stored row is dropped."""
+    stored = {(aid, row["content_hash"]): row for aid, rows in history.items() for row in rows}
+    written = []
+    for row in planned:
+        old = stored.get((row["article_id"], row["content_hash"]))
+        if old is not None and row["fetched_at"] >= old["fetched_at"]:
+            changes.renumber(row["article_id"], row["content_hash"], row["version"], row["change"])
+            continue
+        if old is not None:
+            changes.drop(row["article_id"], row["content_hash"])
+        written.append(row)
+    return written
+
+
+def stored_records(table: DeltaTable, site: str, run_ids: set[str | None]) -> set[str]:
+    """Record ids of the runs `run_ids` already stored (a WARC record belongs to one run)."""
+    runs = sorted(r for r in run_ids if r is not None)
+    if not runs:
+        return set()
+    data = table.to_pyarrow_table(filters=[("site", "=", site), ("run_id", "in", runs)], columns=["record_id"])
+    return set(data.column("record_id").to_pylist())
 
 
 def history_of(stored: pa.Table | None, ids: set[str], site: str, extractor: str | None) -> dict[str, list[dict]]:
@@ -214,9 +266,8 @@ def committed_counts(table: DeltaTable, publish_id: str) -> dict | None:
     return None
 
 
-def _props(site: str, run_id: str, publish_id: str, counts: dict) -> CommitProperties:
-    return CommitProperties(custom_metadata={"newsarchive.run_id": run_id, "newsarchive.site": site,
-                                             PUBLISH_ID: publish_id, COUNTS: json.dumps(counts)})
+def _metadata(site: str, run_id: str, publish_id: str, counts: dict) -> dict:
+    return {"newsarchive.run_id": run_id, "newsarchive.site": site, PUBLISH_ID: publish_id, COUNTS: json.dumps(counts)}
 
 
 def one_line(exc: Exception) -> str:
@@ -274,7 +325,3 @@ def change_kind(old: dict | None, new: dict) -> str:
     if old["text_hash"] != new["text_hash"]:
         return "body"
     return "metadata"
-
-
-def _sql_str(value: str) -> str:
-    return value.replace("'", "''")

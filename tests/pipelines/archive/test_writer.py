@@ -1,10 +1,14 @@
 import json
 import threading
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
-from deltalake import DeltaTable
+from deltalake import DeltaTable, write_deltalake
 
+from pipelines.archive import datafiles, runrows, writer
 from pipelines.archive.writer import Archive, PublishResult, change_kind
 from pipelines.clean.fingerprint import fingerprint
 from pipelines.store import open_store
@@ -160,3 +164,62 @@ def test_revisits_count_as_sightings_of_the_newest_version(archive):
     got = {r["record_id"]: r for r in rows(archive, CAPTURES_TABLE)}
     assert got["c2"]["article_id"] == "a"
     assert got["c2"]["content_hash"] == rows(archive)[0]["content_hash"]
+
+
+def staged(tmp_path, name: str, data: list[dict], schema) -> Path:
+    path = tmp_path / f"{name}.parquet"
+    pq.write_table(pa.Table.from_pylist(data, schema=schema), path, row_group_size=3)
+    return path
+
+
+def test_a_run_planned_in_slices_and_written_in_many_files_is_one_commit_per_table(tmp_path, monkeypatch):
+    first = [article(f"a{n:02d}") for n in range(25)]
+    later = [article(f"a{n:02d}", text="Body text, corrected.", fetched=T0 + timedelta(days=1), run="r2")
+             for n in range(0, 25, 2)] + [article("new", run="r2")]
+    caps = [capture(f"c{n:02d}", "r2") for n in range(7)]
+    whole = Archive(open_store(tmp_path / "whole"))                  # one slice, one file per table
+    for run, arts in (("r1", first), ("r2", later)):
+        whole.publish("demo", run, caps if run == "r2" else [], arts)
+    monkeypatch.setattr(runrows, "SLICE_ROWS", 4)
+    monkeypatch.setattr(datafiles, "FILE_BYTES", 1)                  # a file per batch of rows
+    monkeypatch.setattr(datafiles, "READ_ROWS", 5)
+    sliced = Archive(open_store(tmp_path / "sliced"))
+    sliced.publish("demo", "r1", [], staged(tmp_path, "r1", first, ARTICLES))
+    before = sliced.table(ARTICLES_TABLE).version()
+    result = sliced.publish("demo", "r2", staged(tmp_path, "caps", caps, CAPTURES),
+                            staged(tmp_path, "r2", later, ARTICLES))
+    assert (result.versions_added, result.new_articles, result.changed_articles) == (14, 1, 13)
+    assert sliced.table(ARTICLES_TABLE).version() == before + 1
+    assert len(sliced.table(ARTICLES_TABLE).file_uris()) > 3
+    assert rows(sliced) == rows(whole) and rows(sliced, CAPTURES_TABLE) == rows(whole, CAPTURES_TABLE)
+
+
+class Killed(BaseException):
+    """The process dies: nothing catches it."""
+
+
+def test_a_publish_killed_between_uploading_its_files_and_committing_them_lands_once_on_retry(archive, monkeypatch):
+    def die(*args, **kwargs):
+        raise Killed()
+
+    with monkeypatch.context() as patched:
+        patched.setattr(writer, "commit", die)
+        with pytest.raises(Killed):
+            archive.publish("demo", "r1", [capture("c1")], [article("a"), article("b")])
+    uploaded = [o.key for o in archive.store.list(f"{ARTICLES_TABLE}/site=demo/")]
+    assert uploaded and rows(archive) == []                         # uploaded, not visible
+    result = archive.publish("demo", "r1", [capture("c1")], [article("a"), article("b")])
+    assert result.versions_added == 2 and len(rows(archive)) == 2 and len(rows(archive, CAPTURES_TABLE)) == 1
+    assert not set(uploaded) & {f"{ARTICLES_TABLE}/{p}" for p in archive.table(ARTICLES_TABLE).file_uris()}
+
+
+def test_a_table_made_before_a_column_was_added_gains_it(tmp_path):
+    archive = Archive(open_store(tmp_path / "store"))
+    old_schema = pa.schema([f for f in ARTICLES if f.name != "markdown"])
+    DeltaTable.create(archive.store.table_uri(ARTICLES_TABLE), schema=old_schema, partition_by=["site"])
+    old = {k: v for k, v in article("a").items() if k != "markdown"}
+    write_deltalake(archive.store.table_uri(ARTICLES_TABLE), pa.Table.from_pylist([{**old, "version": 1,
+                    "change": "new"}], schema=old_schema), mode="append")
+    archive.publish("demo", "r2", [], [article("b") | {"markdown": "Body *text*."}])
+    assert "markdown" in archive.table(ARTICLES_TABLE).schema().to_arrow().names
+    assert [(r["article_id"], r["markdown"]) for r in rows(archive)] == [("a", None), ("b", "Body *text*.")]
