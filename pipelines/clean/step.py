@@ -94,7 +94,9 @@ def _cleaned_on_pool(store, keys: list[str], site: SiteDefinition, run_id: str, 
     if workers == 1:
         yield from _cleaned_here(store, keys, site, run_id, template_version)
         return
-    with WarcPool(store, spans, site, run_id, workers) as pool:
+    pool = WarcPool(store, spans, site, run_id, workers)
+    del spans                                   # the pool keeps only its slices
+    with pool:
         def learn() -> SiteTemplate:
             template = TemplateStore(store).load(site.name) or SiteTemplate(site.name)
             for page_id, keys_of_page in pool.learned(page_blocks):
