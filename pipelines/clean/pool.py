@@ -48,11 +48,15 @@ def cores() -> int:
 
 
 def default_workers(records: int | None = None) -> int:
-    """$NEWSARCHIVE_CLEAN_WORKERS when set; else every core this process may run on, but one
-    worker per RECORDS_PER_WORKER records at most (a small run cleans faster, and within a
-    small memory bound, in one process) and no more than the available memory holds."""
-    if os.environ.get(WORKERS_ENV):
-        return max(1, int(os.environ[WORKERS_ENV]))
+    """$NEWSARCHIVE_CLEAN_WORKERS: a number, or `auto` for every core this process may run on,
+    but one worker per RECORDS_PER_WORKER records at most (a small run cleans faster, and within
+    a small memory bound, in one process) and no more than the available memory holds. Unset:
+    one process. Not `auto` by default: under Airflow's task runner a spawned worker re-runs the
+    `airflow` script as its main module, and that import fails in a task process (no metadata
+    database configured there), so every worker dies at start (BrokenProcessPool)."""
+    setting = os.environ.get(WORKERS_ENV) or "1"
+    if setting != "auto":
+        return max(1, int(setting))
     wanted = cores() if records is None else min(cores(), records // RECORDS_PER_WORKER)
     return max(1, min(wanted, _available_bytes() // WORKER_BYTES))
 

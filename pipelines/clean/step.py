@@ -67,7 +67,7 @@ def clean_stream(store, keys: Iterable[str], site: SiteDefinition, run_id: str,
     """(capture row, article row or None) per record, in WARC order, cleaned on `workers`
     processes (default: pool.default_workers); nothing of the run is held but a few chunks."""
     keys = list(keys)
-    workers = workers or (default_workers() if os.environ.get(WORKERS_ENV) or cores() == 1 else None)
+    workers = workers or (None if os.environ.get(WORKERS_ENV) == "auto" and cores() > 1 else default_workers())
     if workers == 1:
         rows = _cleaned_here(store, keys, site, run_id, template_version)
     else:

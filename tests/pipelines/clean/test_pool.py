@@ -90,6 +90,8 @@ def test_default_workers_pay_for_themselves(monkeypatch):
     from pipelines.clean import pool
 
     monkeypatch.delenv(pool.WORKERS_ENV, raising=False)
+    assert pool.default_workers(100_000) == 1                     # unset: one process
+    monkeypatch.setenv(pool.WORKERS_ENV, "auto")
     monkeypatch.setattr(pool, "cores", lambda: 4)
     monkeypatch.setattr(pool, "_available_bytes", lambda: 64 << 30)
     assert pool.default_workers(50) == 1                          # a small run: one process
