@@ -1,80 +1,177 @@
-"""Cleaning on every core: records go to a process pool in small chunks, results come back
-in record order, and only a few chunks are in flight, so memory does not grow with the run.
+"""Cleaning on every core. The parent only scans where each WARC record starts (no payload is
+decoded) and hands out slices of a few dozen records as (WARC key, offset, length); each worker
+reads its slice from the store itself, decodes and cleans it, and the parent collects the rows
+in record order. Only a few slices are in flight, so memory does not grow with the run, and
+the parent does not compete with the workers for the cores by reading every record itself.
+The template-learning pass runs on the same workers, over the same slices.
 
 Worker processes are spawned, not forked: the parent holds boto3 clients and threads that a
-fork would copy mid-use. They die with the parent (kill -9 included), so a killed clean
-leaves no workers behind. Each worker gets the site, run and template once, at start. A spawned
-worker imports the parent's main module: a script that cleans must keep its work under
-`if __name__ == "__main__":` (the CLI, pytest, Airflow and Celery all do)."""
+fork would copy mid-use. They die with the parent (kill -9 included): each watches its parent
+process, not the thread that started it, so a pool driven from a short-lived thread keeps its
+workers. A spawned worker imports the parent's main module: a script that cleans must keep
+its work under `if __name__ == "__main__":` (the CLI, pytest, Airflow and Celery all do)."""
 from __future__ import annotations
 
 import multiprocessing
 import os
+import threading
+import time
 from collections import deque
 from concurrent.futures import Future, ProcessPoolExecutor
-from itertools import islice
 from typing import Callable, Iterable, Iterator
 
-from spiders.crawl import die_with
 from spiders.siteconfig import SiteDefinition
 
 from pipelines.clean.sitetemplate import Boilerplate
-from pipelines.warc.reader import ResponseRecord
+from pipelines.store import Store, open_store
+from pipelines.warc.reader import ResponseRecord, iter_slice
 
 # (record, site, run id, boilerplate) -> (capture row, article row or None)
 CleanRecord = Callable[[ResponseRecord, SiteDefinition, str, Boilerplate], tuple[dict, dict | None]]
+# (record, site) -> (page id, the page's block keys), or None for a page that is no article
+LearnRecord = Callable[[ResponseRecord, SiteDefinition], tuple[str, set[str]] | None]
+Slice = tuple[str, int, int]   # WARC key, offset of its first record, length of its whole records
 
-CHUNK = 32                     # records per task: enough to amortise the pickling
+CHUNK = 32                     # records per slice: enough to amortise a task's round trip
+SLICE_BYTES = 8 << 20          # and at most this much stored WARC per slice (one oversized record may pass)
+RECORDS_PER_WORKER = 400       # a worker costs ~150 MB and ~1 s to start: only runs this long get one
+WORKER_BYTES = 200 << 20       # what a worker may take, for the bound on workers by free memory
 WORKERS_ENV = "NEWSARCHIVE_CLEAN_WORKERS"
-_job: tuple | None = None      # (clean_record, site, run_id, boilerplate) in a worker
+_job: tuple | None = None      # (store, site, run id, max body bytes) in a worker
 
 
-def default_workers() -> int:
-    """$NEWSARCHIVE_CLEAN_WORKERS, else one. A pool is opted into: each spawned worker costs
-    about 150 MB, which a small run's memory bound cannot afford, and an Airflow task process
-    cannot keep spawned workers alive under it."""
-    return max(1, int(os.environ.get(WORKERS_ENV) or 1))
+def cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:      # not Linux
+        return os.cpu_count() or 1
+
+
+def default_workers(records: int | None = None) -> int:
+    """$NEWSARCHIVE_CLEAN_WORKERS: a number, or `auto` for every core this process may run on,
+    but one worker per RECORDS_PER_WORKER records at most (a small run cleans faster, and within
+    a small memory bound, in one process) and no more than the available memory holds. Unset:
+    one process. Not `auto` by default: under Airflow's task runner a spawned worker re-runs the
+    `airflow` script as its main module, and that import fails in a task process (no metadata
+    database configured there), so every worker dies at start (BrokenProcessPool)."""
+    setting = os.environ.get(WORKERS_ENV) or "1"
+    if setting != "auto":
+        return max(1, int(setting))
+    wanted = cores() if records is None else min(cores(), records // RECORDS_PER_WORKER)
+    return max(1, min(wanted, _available_bytes() // WORKER_BYTES))
+
+
+def _available_bytes() -> int:
+    try:
+        with open("/proc/meminfo") as info:
+            for line in info:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return 1 << 40
+
+
+def slices(spans: Iterable[tuple[int, int]], key: str) -> Iterator[Slice]:
+    """Consecutive records of one WARC grouped by CHUNK and SLICE_BYTES."""
+    start = end = count = 0
+    for offset, length in spans:
+        if count and (count == CHUNK or offset + length - start > SLICE_BYTES):
+            yield key, start, end - start
+            count = 0
+        if not count:
+            start = offset
+        end, count = offset + length, count + 1
+    if count:
+        yield key, start, end - start
+
+
+class WarcPool:
+    """Workers that read, learn from and clean slices of WARCs: `spans` has the records'
+    (offset, length) per WARC key (pipelines.warc.reader.record_spans), in WARC order."""
+
+    def __init__(self, store: Store, spans: dict[str, list[tuple[int, int]]], site: SiteDefinition,
+                 run_id: str, workers: int):
+        self.slices = [part for key, found in spans.items() for part in slices(found, key)]
+        self.workers = workers
+        self.executor = ProcessPoolExecutor(
+            workers, mp_context=multiprocessing.get_context("spawn"), initializer=_start,
+            initargs=(store.uri, site, run_id, site.limits.max_response_bytes, os.getpid()))
+
+    def __enter__(self) -> "WarcPool":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.executor.shutdown(wait=True, cancel_futures=True)
+
+    def learned(self, learn_record: LearnRecord) -> Iterator[tuple[str, set[str]]]:
+        """(page id, block keys) of every article page, in record order."""
+        for pages in self._in_order(_learn_slice, learn_record):
+            yield from pages
+
+    def cleaned(self, clean_record: CleanRecord, boilerplate: Boilerplate
+                ) -> Iterator[tuple[ResponseRecord, dict, dict | None]]:
+        """(record without its body, capture row, article row or None), in record order."""
+        for rows in self._in_order(_clean_slice, clean_record, boilerplate):
+            yield from rows
+
+    def _in_order(self, task: Callable, *args) -> Iterator:
+        pending: deque[Future] = deque()
+        for part in self.slices:
+            pending.append(self.executor.submit(task, part, *args))
+            if len(pending) > 2 * self.workers:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
 
 
 def cleaned(records: Iterable[ResponseRecord], clean_record: CleanRecord, site: SiteDefinition, run_id: str,
-            boilerplate: Boilerplate, workers: int | None = None
-            ) -> Iterator[tuple[ResponseRecord, dict, dict | None]]:
-    """(record, capture row, article row or None) for every record, in order. `clean_record`
-    is a module-level function (the workers import it by name)."""
-    workers = workers or default_workers()
-    if workers == 1:
-        for record in records:
-            yield (record, *clean_record(record, site, run_id, boilerplate))
-        return
-    chunks = iter(lambda it=iter(records): list(islice(it, CHUNK)), [])
-    with pool_of(workers, clean_record, site, run_id, boilerplate) as pool:
-        pending: deque[tuple[list[ResponseRecord], Future]] = deque()
-        for chunk in chunks:
-            pending.append((chunk, pool.submit(_clean_chunk, chunk)))
-            if len(pending) > 2 * workers:
-                yield from _done(*pending.popleft())
-        while pending:
-            yield from _done(*pending.popleft())
+            boilerplate: Boilerplate) -> Iterator[tuple[ResponseRecord, dict, dict | None]]:
+    """(record, capture row, article row or None) for every record, in order, in this process."""
+    for record in records:
+        yield (record, *clean_record(record, site, run_id, boilerplate))
 
 
-def pool_of(workers: int, clean_record: CleanRecord | None, site: SiteDefinition | None, run_id: str,
-            boilerplate: Boilerplate | None) -> ProcessPoolExecutor:
+def pool_of(workers: int, store_uri: str | None, site: SiteDefinition | None, run_id: str) -> ProcessPoolExecutor:
+    """A bare pool of clean workers (the WarcPool's, without its work)."""
     return ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"), initializer=_start,
-                               initargs=(clean_record, site, run_id, boilerplate, os.getpid()))
+                               initargs=(store_uri, site, run_id, 0, os.getpid()))
 
 
-def _done(chunk: list[ResponseRecord], future: Future):
-    for record, (capture, article) in zip(chunk, future.result()):
-        yield record, capture, article
-
-
-def _start(clean_record: CleanRecord, site: SiteDefinition, run_id: str, boilerplate: Boilerplate,
-           parent_pid: int) -> None:
+def _start(store_uri: str | None, site: SiteDefinition, run_id: str, max_body_bytes: int, parent_pid: int) -> None:
     global _job
-    die_with(parent_pid)
-    _job = (clean_record, site, run_id, boilerplate)
+    if os.getppid() != parent_pid:          # the parent died while this worker started
+        os._exit(1)
+    threading.Thread(target=_watch, args=(parent_pid,), daemon=True, name="parent-watch").start()
+    _job = (open_store(store_uri) if store_uri else None, site, run_id, max_body_bytes)
 
 
-def _clean_chunk(chunk: list[ResponseRecord]) -> list[tuple[dict, dict | None]]:
-    clean_record, site, run_id, boilerplate = _job
-    return [clean_record(record, site, run_id, boilerplate) for record in chunk]
+def _watch(parent_pid: int) -> None:
+    """End this worker once its parent process is gone. Not PR_SET_PDEATHSIG (spiders.crawl.die_with):
+    that fires when the parent's *thread* that started the worker ends, and a pool starts a
+    worker from whichever thread submits to it when one is missing."""
+    while os.getppid() == parent_pid:
+        time.sleep(0.5)
+    os._exit(1)
+
+
+def _records(part: Slice) -> Iterator[ResponseRecord]:
+    store, site, _, max_body_bytes = _job
+    return iter_slice(store, *part, max_body_bytes, failures=True)
+
+
+def _learn_slice(part: Slice, learn_record: LearnRecord) -> list[tuple[str, set[str]]]:
+    site = _job[1]
+    found = (learn_record(record, site) for record in _records(part) if not record.failure)
+    return [page for page in found if page is not None]
+
+
+def _clean_slice(part: Slice, clean_record: CleanRecord, boilerplate: Boilerplate
+                 ) -> list[tuple[ResponseRecord, dict, dict | None]]:
+    _, site, run_id, _ = _job
+    rows = []
+    for record in _records(part):
+        capture, article = clean_record(record, site, run_id, boilerplate)
+        record.body = b""           # the parent's progress needs the record, not its payload
+        rows.append((record, capture, article))
+    return rows

@@ -8,6 +8,7 @@ template version is saved in the store and used for every page of the run."""
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass, field
 from typing import Callable, Iterable, Iterator
 
@@ -17,12 +18,12 @@ from spiders.siteconfig import SiteDefinition
 from pipelines.errors import StepError
 from pipelines.clean.decode import decode_page
 from pipelines.clean.fingerprint import fingerprint
-from pipelines.clean.pool import cleaned
+from pipelines.clean.pool import WORKERS_ENV, WarcPool, cleaned, cores, default_workers
 from pipelines.clean.extract import EXTRACTOR_VERSION, Article, NotAnArticle, extract_article, parse_html
 from pipelines.clean.sitetemplate import Boilerplate, SiteTemplate, TemplateStore, page_keys
 from pipelines.clean.urls import article_id
 from pipelines.archive.tables import CONTENT_FIELDS
-from pipelines.warc.reader import ResponseRecord, iter_responses
+from pipelines.warc.reader import ResponseRecord, iter_responses, record_spans
 
 HTML_TYPES = {"text/html", "application/xhtml+xml"}
 
@@ -64,21 +65,51 @@ def clean_stream(store, keys: Iterable[str], site: SiteDefinition, run_id: str,
                  template_version: int | None = None, workers: int | None = None
                  ) -> Iterator[tuple[dict, dict | None]]:
     """(capture row, article row or None) per record, in WARC order, cleaned on `workers`
-    processes (default: every core); nothing of the run is held but a few chunks."""
+    processes (default: pool.default_workers); nothing of the run is held but a few chunks."""
     keys = list(keys)
-    boilerplate = _boilerplate(store, keys, site, template_version)
-    records = (record for key in keys
-               for record in iter_responses(store, key, site.limits.max_response_bytes, failures=True))
-    for record, capture, article in cleaned(records, clean_record, site, run_id, boilerplate, workers):
+    workers = workers or (None if os.environ.get(WORKERS_ENV) == "auto" and cores() > 1 else default_workers())
+    if workers == 1:
+        rows = _cleaned_here(store, keys, site, run_id, template_version)
+    else:
+        rows = _cleaned_on_pool(store, keys, site, run_id, template_version, workers)
+    for record, capture, article in rows:
         if progress:
             progress(record)
         yield capture, article
 
 
-def _boilerplate(store, keys: list[str], site: SiteDefinition, template_version: int | None) -> Boilerplate:
+def _cleaned_here(store, keys: list[str], site: SiteDefinition, run_id: str, template_version: int | None):
+    boilerplate = _boilerplate(store, keys, site, template_version, lambda: learn_template(
+        store, keys, site, TemplateStore(store).load(site.name) or SiteTemplate(site.name)))
+    records = (record for key in keys
+               for record in iter_responses(store, key, site.limits.max_response_bytes, failures=True))
+    return cleaned(records, clean_record, site, run_id, boilerplate)
+
+
+def _cleaned_on_pool(store, keys: list[str], site: SiteDefinition, run_id: str, template_version: int | None,
+                     workers: int | None):
+    """On `workers` processes, or as many as the run's record count pays for (pool.default_workers)."""
+    spans = {key: record_spans(store, key) for key in keys}
+    workers = workers or default_workers(sum(map(len, spans.values())))
+    if workers == 1:
+        yield from _cleaned_here(store, keys, site, run_id, template_version)
+        return
+    pool = WarcPool(store, spans, site, run_id, workers)
+    del spans                                   # the pool keeps only its slices
+    with pool:
+        def learn() -> SiteTemplate:
+            template = TemplateStore(store).load(site.name) or SiteTemplate(site.name)
+            for page_id, keys_of_page in pool.learned(page_blocks):
+                template.learn(page_id, keys_of_page)
+            return template
+        yield from pool.cleaned(clean_record, _boilerplate(store, keys, site, template_version, learn))
+
+
+def _boilerplate(store, keys: list[str], site: SiteDefinition, template_version: int | None,
+                 learn: Callable[[], SiteTemplate]) -> Boilerplate:
     templates = TemplateStore(store)
     if template_version is None:
-        template = learn_template(store, keys, site, templates.load(site.name) or SiteTemplate(site.name))
+        template = learn()
         templates.save(template)
     else:
         template = templates.load(site.name, template_version)
@@ -91,13 +122,20 @@ def learn_template(store, keys: Iterable[str], site: SiteDefinition, template: S
     """Add the blocks of every article page in the WARCs to the site's template."""
     for key in keys:
         for record in iter_responses(store, key, site.limits.max_response_bytes):
-            try:
-                _check_article_record(record, site)
-                tree = parse_html(decode_page(record.body, record.content_type))
-            except NotAnArticle:
-                continue
-            template.learn(article_id(record.url), page_keys(tree))
+            page = page_blocks(record, site)
+            if page is not None:
+                template.learn(*page)
     return template
+
+
+def page_blocks(record: ResponseRecord, site: SiteDefinition) -> tuple[str, set[str]] | None:
+    """(page id, block keys) of an article page, None for any other record."""
+    try:
+        _check_article_record(record, site)
+        tree = parse_html(decode_page(record.body, record.content_type))
+    except NotAnArticle:
+        return None
+    return article_id(record.url), page_keys(tree)
 
 
 def clean_record(record: ResponseRecord, site: SiteDefinition, run_id: str,

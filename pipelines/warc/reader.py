@@ -5,6 +5,7 @@ Bodies are inflated (chunking and Content-Encoding undone) up to a cap: a gzip
 bomb stops at `max_body_bytes` and is flagged `too_large`."""
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass
 from typing import Iterator
 
@@ -43,19 +44,38 @@ def iter_responses(store: Store, key: str, max_body_bytes: int = DEFAULT_MAX_BOD
     """Read a WARC as a stream from the store: the records a crawl answered with, and with
     `failures` the records of exchanges that got no answer."""
     with store.open(key) as stream:
-        records = ArchiveIterator(stream)
-        for record in records:
-            if record.rec_type in ("response", "revisit"):
-                body = record.content_stream().read(max_body_bytes + 1)
-                found = _describe(key, record, body[:max_body_bytes], records.get_record_offset(),
-                                  records.get_record_length())
-                found.too_large = len(body) > max_body_bytes
-            elif failures and (reason := _failure(record)):
-                found = _describe(key, record, b"", records.get_record_offset(), records.get_record_length())
-                found.failure = reason
-            else:
-                continue
-            yield found
+        yield from _responses(stream, key, max_body_bytes, failures)
+
+
+def iter_slice(store: Store, key: str, offset: int, length: int, max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+               failures: bool = False) -> Iterator[ResponseRecord]:
+    """iter_responses over the whole records in `length` bytes from `offset` (a record start):
+    one ranged read, offsets as in the whole WARC."""
+    data = store.open_range(key, offset, length)
+    yield from _responses(io.BytesIO(data), key, max_body_bytes, failures, base=offset)
+
+
+def record_spans(store: Store, key: str) -> list[tuple[int, int]]:
+    """(offset, length) of every record of a WARC, in order; no payload is decoded or kept."""
+    with store.open(key) as stream:
+        records = ArchiveIterator(stream, no_record_parse=True)
+        return [(records.get_record_offset(), records.get_record_length()) for _ in records]
+
+
+def _responses(stream, key: str, max_body_bytes: int, failures: bool, base: int = 0) -> Iterator[ResponseRecord]:
+    records = ArchiveIterator(stream)
+    for record in records:
+        if record.rec_type in ("response", "revisit"):
+            body = record.content_stream().read(max_body_bytes + 1)
+            found = _describe(key, record, body[:max_body_bytes], base + records.get_record_offset(),
+                              records.get_record_length())
+            found.too_large = len(body) > max_body_bytes
+        elif failures and (reason := _failure(record)):
+            found = _describe(key, record, b"", base + records.get_record_offset(), records.get_record_length())
+            found.failure = reason
+        else:
+            continue
+        yield found
 
 
 def _failure(record) -> str | None:

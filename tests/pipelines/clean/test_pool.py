@@ -16,7 +16,7 @@ def busy_pid():
     return os.getpid()
 
 if __name__ == "__main__":
-    pool = pool_of(2, None, None, "run-x", None)
+    pool = pool_of(2, None, None, "run-x")
     tasks = [pool.submit(busy_pid) for _ in range(2)]     # both at once: both workers start
     print(" ".join(str(t.result()) for t in tasks), flush=True)
     time.sleep(60)
@@ -48,3 +48,56 @@ def test_pool_workers_die_with_a_killed_parent(tmp_path):
         assert not [p for p in workers if _alive(p)], "pool workers outlived their killed parent"
     finally:
         parent.kill()
+
+
+def test_workers_started_from_a_thread_that_ends_keep_working():
+    """A pool's workers start in the thread that submits; that thread ending (a task runner's
+    thread, a request handler) must not end them: they go with the parent process only."""
+    import threading
+    from pipelines.clean.pool import pool_of
+
+    pool = pool_of(2, None, None, "run-x")
+    first: list[int] = []
+    starter = threading.Thread(target=lambda: first.extend(pool.submit(_slow_pid).result() for _ in range(2)))
+    starter.start()
+    starter.join()
+    try:
+        time.sleep(1.5)                         # past the watch interval of the workers
+        later = {pool.submit(_slow_pid).result() for _ in range(4)}
+        assert set(first) <= later | set(first) and all(_alive(p) for p in first)
+        assert later <= set(pool._processes)   # the same workers answer: none died and was replaced
+    finally:
+        pool.shutdown()
+
+
+def _slow_pid() -> int:
+    time.sleep(0.2)
+    return os.getpid()
+
+
+def test_slices_group_consecutive_records_by_count_and_bytes(monkeypatch):
+    from pipelines.clean import pool
+
+    monkeypatch.setattr(pool, "CHUNK", 3)
+    monkeypatch.setattr(pool, "SLICE_BYTES", 100)
+    spans = [(0, 10), (10, 10), (20, 10), (30, 10), (40, 90), (130, 300), (430, 5)]
+    # three records at most; a record that would take a slice past 100 bytes starts the next one
+    assert list(pool.slices(spans, "k")) == [("k", 0, 30), ("k", 30, 100), ("k", 130, 300), ("k", 430, 5)]
+    assert list(pool.slices([], "k")) == []
+
+
+def test_default_workers_pay_for_themselves(monkeypatch):
+    from pipelines.clean import pool
+
+    monkeypatch.delenv(pool.WORKERS_ENV, raising=False)
+    assert pool.default_workers(100_000) == 1                     # unset: one process
+    monkeypatch.setenv(pool.WORKERS_ENV, "auto")
+    monkeypatch.setattr(pool, "cores", lambda: 4)
+    monkeypatch.setattr(pool, "_available_bytes", lambda: 64 << 30)
+    assert pool.default_workers(50) == 1                          # a small run: one process
+    assert pool.default_workers(2 * pool.RECORDS_PER_WORKER) == 2
+    assert pool.default_workers(100_000) == 4 and pool.default_workers() == 4
+    monkeypatch.setattr(pool, "_available_bytes", lambda: 3 * pool.WORKER_BYTES)
+    assert pool.default_workers(100_000) == 3                     # no more than memory holds
+    monkeypatch.setenv(pool.WORKERS_ENV, "2")
+    assert pool.default_workers(10) == 2                          # the setting wins

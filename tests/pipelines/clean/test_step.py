@@ -44,3 +44,23 @@ def test_a_pool_of_workers_cleans_to_the_same_rows_in_the_same_order(demo_site, 
     pooled = clean_warcs(store, keys, site, "run-1", template_version=1, workers=2)
     assert len(one.articles) == len(demo_site.articles())
     assert pooled.captures == one.captures and pooled.articles == one.articles
+
+
+def test_a_pool_learns_the_same_template_and_cleans_to_the_same_rows(demo_site, demo_crawl, tmp_path, monkeypatch):
+    """Learning and cleaning both on the workers, over many small slices."""
+    import pipelines.clean.pool
+    from pipelines.clean.sitetemplate import TemplateStore
+
+    monkeypatch.setattr(pipelines.clean.pool, "CHUNK", 3)
+    _, files = demo_crawl
+    site = load_site("demo").with_base_url(demo_site.base_url)
+    results, templates = [], []
+    for workers in (1, 2):
+        store = open_store(tmp_path / f"store-{workers}")
+        keys = [store.put_file(path, f"warcs/demo/{path.name}").key for path in files]
+        results.append(clean_warcs(store, keys, site, "run-1", workers=workers))
+        templates.append(TemplateStore(store).load("demo").to_json())
+    one, pooled = results
+    assert len(one.articles) == len(demo_site.articles()) and len(one.captures) > 2 * 3
+    assert pooled.captures == one.captures and pooled.articles == one.articles
+    assert templates[0] == templates[1]
