@@ -2,7 +2,8 @@
 1,000 words of text and as much Markdown (as the clean step stages them), plus a capture for
 each and as many skipped captures, published into a fresh local store.
 
-    .venv/bin/python bench/publish.py --articles 30000 [--runs 2] [--reverse] [--text-from STORE] [--dir DIR]
+    .venv/bin/python bench/publish.py --articles 30000 [--runs 2] [--reverse] [--text-from STORE]
+        [--pages-per-article K] [--dir DIR]
 
 The staged files are made in this process (and kept in DIR for the next time), put in the
 store's staging area with an upload journal, as the upload and clean steps leave them; then
@@ -50,12 +51,17 @@ def real_texts(store: Path) -> list[dict]:
     return table.to_pyarrow_table(columns=["title", "text", "markdown"]).to_pylist()
 
 
-def stage(run: int, articles: int, rng: random.Random, texts: list[dict] | None = None) -> tuple[Path, Path]:
-    """The run's staged captures and articles files; in run > 0 every other article is edited."""
+def stage(run: int, articles: int, rng: random.Random, texts: list[dict] | None = None,
+          pages_per_article: int = 1) -> tuple[Path, Path]:
+    """The run's staged captures and articles files; in run > 0 every other article is edited.
+    With `pages_per_article` K, pages n // K are one article under K URLs (same canonical URL,
+    same content), as on a site that serves an article at several addresses."""
     fetched = T0 + timedelta(days=run)
     with StagedParquet(tables.CAPTURES) as captures, StagedParquet(tables.ARTICLES) as staged:
-        for n in range(articles):
-            url = f"https://news.example/{n % 7}/{n}/"
+        for page in range(articles):
+            n = page // pages_per_article
+            canonical = f"https://news.example/{n % 7}/{n}/"
+            url = canonical if pages_per_article == 1 else f"{canonical}?copy={page % pages_per_article}"
             edit = run if n % 2 else 0
             if texts:
                 real = texts[n % len(texts)]
@@ -67,11 +73,11 @@ def stage(run: int, articles: int, rng: random.Random, texts: list[dict] | None 
                 markdown = "\n\n".join(" ".join(words[i:i + 100]) for i in range(0, 1000, 100))
                 title = f"Story {n}"
             content = {"title": title, "text": text}
-            record = f"<urn:uuid:{run}-{n}>"
-            at = fetched + timedelta(seconds=n)
-            warc = {"warc_key": f"warcs/{SITE}/{run}.warc.gz", "warc_offset": n * 20000, "warc_length": 20000}
+            record = f"<urn:uuid:{run}-{page}>"
+            at = fetched + timedelta(seconds=page)
+            warc = {"warc_key": f"warcs/{SITE}/{run}.warc.gz", "warc_offset": page * 20000, "warc_length": 20000}
             staged.add({name: None for name in tables.ARTICLES.names} | {
-                "site": SITE, "article_id": article_id(url), "url": url, "canonical_url": url,
+                "site": SITE, "article_id": article_id(canonical), "url": url, "canonical_url": canonical,
                 "title": title, "text": text, "markdown": markdown, "authors": ["A. Writer"],
                 "published": T0 + timedelta(minutes=n), "content_hash": fingerprint(content),
                 "text_hash": fingerprint({"text": text}), "word_count": 1000, "fetched_at": at,
@@ -82,7 +88,7 @@ def stage(run: int, articles: int, rng: random.Random, texts: list[dict] | None 
                     "record_type": "response", "url": url if skip is None else f"{url}?p={kind}",
                     "fetched_at": at, "status": 200, "mime": "text/html", "content_length": 30000,
                     "payload_digest": f"sha1:{rng.getrandbits(64):x}", "ip_address": "127.0.0.1",
-                    "article_id": article_id(url) if skip is None else None,
+                    "article_id": article_id(canonical) if skip is None else None,
                     "content_hash": fingerprint(content) if skip is None else None,
                     "skip_reason": skip, **warc})
     return captures.path, staged.path
@@ -109,14 +115,15 @@ def publish(store_dir: Path, run: int, captures: Path, articles: Path) -> str:
             f"peak RSS {peak_kb / 1024:,.0f} MiB")
 
 
-def staged_run(root: Path, run: int, articles: int, texts: list[dict] | None, label: str) -> tuple[Path, Path]:
-    """The run's staged files, made once per size and text source."""
-    folder = root / f"staged-{articles}-{label}"
+def staged_run(root: Path, run: int, articles: int, texts: list[dict] | None, label: str,
+               pages_per_article: int = 1) -> tuple[Path, Path]:
+    """The run's staged files, made once per size, text source and pages per article."""
+    folder = root / f"staged-{articles}-{label}-{pages_per_article}"
     paths = folder / f"run-{run}-captures.parquet", folder / f"run-{run}-articles.parquet"
     if not all(p.exists() for p in paths):
         folder.mkdir(parents=True, exist_ok=True)
         start = time.perf_counter()
-        made = stage(run, articles, random.Random(run), texts)
+        made = stage(run, articles, random.Random(run), texts, pages_per_article)
         for made_path, path in zip(made, paths):
             shutil.move(made_path, path)
         print(f"run-{run}: staged {articles:,} articles in {time.perf_counter() - start:.1f} s "
@@ -130,6 +137,8 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=1)
     parser.add_argument("--reverse", action="store_true", help="publish the later run first")
     parser.add_argument("--text-from", type=Path, help="a store whose archived articles give the texts")
+    parser.add_argument("--pages-per-article", type=int, default=1,
+                        help="pages that are one article under several URLs (as in bench/crawl.py's site)")
     parser.add_argument("--dir", type=Path, help="keep the staged files there (the store is made anew)")
     args = parser.parse_args()
     texts = real_texts(args.text_from) if args.text_from else None
@@ -137,7 +146,7 @@ def main() -> int:
     store_dir = root / "store"
     shutil.rmtree(store_dir, ignore_errors=True)
     label = "real" if texts else "words"
-    staged = [staged_run(root, run, args.articles, texts, label) for run in range(args.runs)]
+    staged = [staged_run(root, run, args.articles, texts, label, args.pages_per_article) for run in range(args.runs)]
     for run in (range(args.runs - 1, -1, -1) if args.reverse else range(args.runs)):
         print(publish(store_dir, run, *staged[run]), flush=True)
     if not args.dir:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import bisect
 import tempfile
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -14,6 +14,9 @@ import pyarrow.parquet as pq
 SLICE_ROWS = 1000           # distinct keys planned at a time (a slice of 1,000 articles: ~25 MB)
 OPEN_BUCKETS = 64           # slice files written at once while sorting a file into slices
 READ_ROWS = 1000
+
+# Folds rows of a slice as they are read: (rows kept so far + the next batch) -> rows to keep.
+Fold = Callable[[list[dict]], list[dict]]
 
 
 class RunRows:
@@ -34,10 +37,11 @@ class RunRows:
     def __len__(self) -> int:
         return len(self._rows) if self._rows is not None else pq.ParquetFile(self.path).metadata.num_rows
 
-    def slices(self, key: str, size: int | None = None) -> Iterator[list[dict]]:
+    def slices(self, key: str, size: int | None = None, fold: Fold | None = None) -> Iterator[list[dict]]:
         """The rows in order of `key`, a slice of about `size` (SLICE_ROWS) distinct keys at a time;
         the rows of one key are always in the same slice, in their staged order; rows without a
-        key come last."""
+        key come last. With `fold`, a slice is folded a batch of rows at a time as it is read,
+        so that many rows of few keys (one article fetched under many URLs) are never all held."""
         size = size or SLICE_ROWS
         present = set(self.column(key))
         keys = sorted(present - {None})
@@ -49,14 +53,16 @@ class RunRows:
                 by_group.setdefault(_slice_of(row.get(key), firsts), []).append(row)
             for group in groups:
                 rows = by_group.get(group, [])
+                rows = fold(rows) if fold else rows
                 yield sorted(rows, key=lambda row: row[key]) if group is not None else rows
             return
         for start in range(0, len(groups), OPEN_BUCKETS):
-            yield from self._file_slices(key, firsts, groups[start:start + OPEN_BUCKETS])
+            yield from self._file_slices(key, firsts, groups[start:start + OPEN_BUCKETS], fold)
 
-    def _file_slices(self, key: str, firsts: list, groups: list) -> Iterator[list[dict]]:
+    def _file_slices(self, key: str, firsts: list, groups: list, fold: Fold | None) -> Iterator[list[dict]]:
         """Slices `groups` of the file: one pass sorts its rows into a file per slice, each then
-        read whole (reading the staged file once per slice would decode it again and again)."""
+        read back a batch at a time (reading the staged file once per slice would decode it again
+        and again)."""
         with tempfile.TemporaryDirectory(prefix="runrows-") as folder:
             paths = {group: Path(folder) / f"{n}.arrows" for n, group in enumerate(groups)}
             with pq.ParquetFile(self.path, pre_buffer=False) as staged:   # pre-buffering caches the whole file
@@ -73,11 +79,18 @@ class RunRows:
                 finally:
                     for writer in writers.values():
                         writer.close()
-            for group in groups:
-                with pa.ipc.open_stream(paths[group]) as reader:
-                    rows = reader.read_all().to_pylist()
+            for group in groups:      # through an OSFile: a stream opened by its path is read whole
+                with pa.OSFile(str(paths[group])) as source, pa.ipc.open_stream(source) as reader:
+                    rows = reader.read_all().to_pylist() if fold is None else _folded(reader, fold)
                 paths[group].unlink()
                 yield sorted(rows, key=lambda row: row[key]) if group is not None else rows
+
+
+def _folded(reader: pa.ipc.RecordBatchStreamReader, fold: Fold) -> list[dict]:
+    rows: list[dict] = []
+    for batch in reader:
+        rows = fold(rows + batch.to_pylist())
+    return rows
 
 
 def _slice_of(value, firsts: list) -> int | None:

@@ -162,7 +162,7 @@ class Archive:
         planned = StagedParquet(tables.ARTICLES)
         try:
             with planned:        # in article id order, slice after slice: tight row-group statistics
-                for rows in articles.slices("article_id"):
+                for rows in articles.slices("article_id", fold=first_fetches):
                     ids = {row["article_id"] for row in rows}
                     history = history_of(stored, ids, site, extractor)
                     rows, added = plan_versions(rows, history)
@@ -273,6 +273,17 @@ def _metadata(site: str, run_id: str, publish_id: str, counts: dict) -> dict:
 def one_line(exc: Exception) -> str:
     """deltalake's multi-line, coloured error chains as one plain line."""
     return " ".join(re.sub(r"\x1b\[[0-9;]*m|↳", " ", str(exc)).split())
+
+
+def first_fetches(rows: list[dict]) -> list[dict]:
+    """The first fetch of each content of each article (of equal times, the first in `rows`):
+    all of a run that plan_versions reads, since a later fetch of a content is a sighting of it."""
+    first: dict[tuple, dict] = {}
+    for row in rows:
+        seen = first.get((row["article_id"], row["content_hash"]))
+        if seen is None or row["fetched_at"] < seen["fetched_at"]:
+            first[(row["article_id"], row["content_hash"])] = row
+    return list(first.values())
 
 
 def plan_versions(fetches: list[dict], history: dict[str, list[dict]]) -> tuple[list[dict], dict]:

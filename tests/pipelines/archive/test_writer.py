@@ -223,3 +223,22 @@ def test_a_table_made_before_a_column_was_added_gains_it(tmp_path):
     archive.publish("demo", "r2", [], [article("b") | {"markdown": "Body *text*."}])
     assert "markdown" in archive.table(ARTICLES_TABLE).schema().to_arrow().names
     assert [(r["article_id"], r["markdown"]) for r in rows(archive)] == [("a", None), ("b", "Body *text*.")]
+
+
+def test_planning_the_first_fetch_of_each_content_gives_the_whole_runs_plan():
+    """An article fetched under many URLs in a run (the same content, or a few): folding the
+    run to each content's first fetch, as publish does while reading, changes no planned row."""
+    import random
+    rng = random.Random(7)
+    t0 = datetime(2024, 1, 1, tzinfo=timezone.utc)
+    fetches = [{"article_id": f"a{rng.randrange(5)}", "content_hash": f"h{rng.randrange(3)}",
+                "fetched_at": t0 + timedelta(minutes=rng.randrange(40)), "url": f"u{n}", "title": "T",
+                "text_hash": "x"} for n in range(400)]
+    stored = {"a0": [{"article_id": "a0", "content_hash": "h1", "version": 1, "change": "new",
+                      "fetched_at": t0 + timedelta(minutes=10), "title": "T", "text_hash": "x"}]}
+    whole = writer.plan_versions(fetches, stored)
+    folded = writer.first_fetches(fetches[:150])
+    folded = writer.first_fetches(folded + fetches[150:])
+    assert len(folded) <= 15
+    assert writer.plan_versions(folded, stored) == whole
+    assert whole[1]["versions_added"] > 0
