@@ -26,7 +26,7 @@ from spiders.dedup import SCHEMA
 from pipelines.store import Store, layout
 
 REQUISITE_SCAN_BYTES = 8 * 1024 * 1024        # pages past this are not read for requisites
-ROWS_PER_GROUP = 2_000          # rows read, converted and written at once (HTML rows carry requisites)
+ROWS_PER_GROUP = 500            # rows read, converted and written at once (HTML rows carry requisites)
 
 
 def download(store: Store, site: str, dest: Path) -> Path | None:
