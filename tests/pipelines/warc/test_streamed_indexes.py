@@ -74,11 +74,11 @@ def site_captures(pages: range, date: str, variant: str = "") -> list[dict]:
 
 
 @pytest.fixture
-def two_runs(tmp_path):
-    """A store with the WARCs of two runs: the second re-captures some URLs later (they win),
-    one earlier (it must not win, though its WARC is indexed later) and one at the same second
-    (the later WARC wins a tie), and answers a page with a 304 revisit."""
-    store = open_store(tmp_path / "archive")
+def two_runs(any_store):
+    """A store (local, then S3) with the WARCs of two runs: the second re-captures some URLs
+    later (they win), one earlier (it must not win, though its WARC is indexed later) and one
+    at the same second (the later WARC wins a tie), and answers a page with a 304 revisit."""
+    store = any_store
     first = [store_warc(store, "first", 0, site_captures(range(0, 30), "2024-11-03T12:00:00Z")),
              store_warc(store, "first", 1, site_captures(range(30, 60), "2024-11-03T12:05:00Z"))]
     second = [
