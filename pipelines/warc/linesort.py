@@ -10,7 +10,7 @@ import tempfile
 from pathlib import Path
 from typing import Iterable, Iterator
 
-RUN_LINES = 100_000      # lines sorted in memory at once (~40 MB of CDXJ lines)
+RUN_LINES = 20_000       # lines sorted in memory at once (~10 MB of CDXJ lines)
 FAN_IN = 64              # files merged at once
 
 
