@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from pathlib import Path
@@ -86,6 +87,21 @@ class Store(ABC):
     @abstractmethod
     def open(self, key: str) -> BinaryIO:
         """Streaming, readable binary file object (close it when done)."""
+
+    def get_file(self, key: str, path: Path) -> Path:
+        """Stream ``key`` into the local file ``path`` (replaced if present), a chunk at a
+        time: the counterpart of :meth:`put_file` for objects too large to hold in memory."""
+        path = Path(path)
+        try:
+            with self.open(key) as source, open(path, "wb") as dest:
+                shutil.copyfileobj(source, dest, CHUNK_SIZE)
+        except StoreError:
+            path.unlink(missing_ok=True)
+            raise
+        except OSError as e:
+            path.unlink(missing_ok=True)
+            raise StoreError(f"store {self.uri}: cannot copy key {key!r} to {path}: {e}") from e
+        return path
 
     @abstractmethod
     def open_range(self, key: str, offset: int, length: int) -> bytes:

@@ -1,25 +1,22 @@
 """CDXJ indexes (pywb's format) of the stored WARCs: one beside every WARC
 (`<warc key>.cdxj`) and one merged, sorted index per site (`indexes/{site}/index.cdxj`)
 that replay reads. The lines come from cdxj-indexer, so they are what pywb itself
-would write; the filename field is the WARC's key below the store root."""
+would write; the filename field is the WARC's key below the store root.
+
+Indexing runs in bounded memory whatever the size of a run or of the site's history: each
+WARC's lines are sorted in runs on local disk (linesort), and the site's index is streamed
+from the store, merged with the new lines into a local file and stored from that file."""
 from __future__ import annotations
 
-import heapq
 import io
+import tempfile
+from pathlib import Path
 from typing import Iterable, Iterator
 
 from cdxj_indexer.main import CDXJIndexer
 
 from pipelines.store import Store, layout
-
-
-def index_lines(store: Store, warc_key: str) -> list[str]:
-    """Sorted CDXJ lines of one stored WARC, read as a stream."""
-    out = io.StringIO()
-    indexer = CDXJIndexer(output=None, inputs=[], filename=warc_key)
-    with store.open(warc_key) as stream:
-        indexer.process_one(stream, out, warc_key)
-    return sorted(line for line in out.getvalue().splitlines() if line and not is_not_modified(line))
+from pipelines.warc import linesort
 
 
 def is_not_modified(line: str) -> bool:
@@ -31,28 +28,59 @@ def is_not_modified(line: str) -> bool:
 def index_warcs(store: Store, site: str, warc_keys: Iterable[str]) -> int:
     """Write each WARC's index beside it and merge them into the site's index.
     Re-indexing a WARC adds nothing twice. Returns the merged index's line count."""
-    warc_keys = list(warc_keys)
-    new = [index_lines(store, key) for key in warc_keys]
-    for key, lines in zip(warc_keys, new):
-        store.put_bytes(layout.warc_index_key(key), _text(lines))
-    merged = list(_unique(heapq.merge(read_lines(store, layout.site_index_key(site)), *new)))
-    store.put_bytes(layout.site_index_key(site), _text(merged))
-    return len(merged)
+    with tempfile.TemporaryDirectory(prefix="newsarchive-cdxj-") as tmp:
+        folder = Path(tmp)
+        sources = []
+        for key in warc_keys:
+            path = _index_warc(store, key, folder)
+            store.put_file(path, layout.warc_index_key(key))
+            sources.append(path)
+        site_key = layout.site_index_key(site)
+        if store.exists(site_key):
+            sources.insert(0, folder / "site-before.cdxj")
+            linesort.write_lines(iter_lines(store, site_key), sources[0])
+        merged = folder / "site.cdxj"
+        count = linesort.merge_files(sources, merged, dedupe=True)
+        store.put_file(merged, site_key)
+    return count
+
+
+def iter_lines(store: Store, key: str) -> Iterator[str]:
+    """The non-empty lines of a stored index, streamed (none when there is no such key)."""
+    if not store.exists(key):
+        return
+    with store.open(key) as raw, io.TextIOWrapper(raw, encoding="utf-8", newline="") as text:
+        for chunk in text:
+            yield from (line for line in chunk.splitlines() if line)
 
 
 def read_lines(store: Store, key: str) -> list[str]:
-    if not store.exists(key):
-        return []
-    return [line for line in store.get_bytes(key).decode("utf-8").splitlines() if line]
+    return list(iter_lines(store, key))
 
 
-def _unique(lines: Iterator[str]) -> Iterator[str]:
-    previous = None
-    for line in lines:
-        if line != previous:
-            yield line
-        previous = line
+def _index_warc(store: Store, warc_key: str, folder: Path) -> Path:
+    """A local file of the WARC's sorted CDXJ lines (304 revisits left out), indexed from
+    the stored WARC as a stream."""
+    runs = linesort.SortedRuns(folder)
+    indexer = CDXJIndexer(output=None, inputs=[], filename=warc_key)
+    with store.open(warc_key) as stream:
+        indexer.process_one(stream, _LineSink(runs), warc_key)
+    path = linesort.scratch(folder, prefix="warc-")
+    runs.finish(path)
+    return path
 
 
-def _text(lines: list[str]) -> bytes:
-    return "".join(line + "\n" for line in lines).encode("utf-8")
+class _LineSink:
+    """The text stream cdxj-indexer writes to: each line goes to the sorted runs."""
+
+    def __init__(self, runs: linesort.SortedRuns):
+        self._runs = runs
+
+    def write(self, text: str) -> int:
+        for line in text.splitlines():
+            if line and not is_not_modified(line):
+                self._runs.add(line)
+        return len(text)
+
+    def flush(self) -> None:
+        pass

@@ -45,7 +45,7 @@ def write_config(store: Store, workdir: Path, sites: list[str]) -> Path:
     collections = {}
     for site in sites:
         index = workdir / "indexes" / f"{site}.cdxj"
-        index.write_bytes(store.get_bytes(layout.site_index_key(site)))
+        store.get_file(layout.site_index_key(site), index)
         collections[site] = {"index_paths": str(index), "archive_paths": archive_root(store)}
     # Unframed replay: the page itself at /<site>/<timestamp>/<url>, not a frame around it.
     config = {"collections": collections, "framed_replay": False, "enable_memento": True}

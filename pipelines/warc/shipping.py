@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import logging
-import shutil
 import tempfile
 import threading
 from datetime import datetime, timezone
@@ -83,10 +82,7 @@ def move_verified(store: Store, key: str, dest: str) -> None:
     """Move an object within the store through a local copy: the source is deleted only once
     the destination holds the same bytes (size and SHA-256)."""
     with tempfile.TemporaryDirectory(prefix="newsarchive-move-") as tmp:
-        local = Path(tmp) / "object"
-        with store.open(key) as source, open(local, "wb") as copy:
-            shutil.copyfileobj(source, copy, 1024 * 1024)
-        upload_verified(store, local, dest)
+        upload_verified(store, store.get_file(key, Path(tmp) / "object"), dest)
     store.delete(key)
 
 

@@ -53,7 +53,7 @@ def package(store: Store, site: SiteDefinition, since: date, until: date, out: P
         pages, refers_to = _scan(store, keys, site, folder)
         extra = sorted(_referenced_warcs(store, site.name, refers_to) - set(keys))
         for key in extra:
-            (folder / Path(key).name).write_bytes(store.get_bytes(key))
+            store.get_file(key, folder / Path(key).name)
         pages_file = folder / "pages.jsonl"
         _write_pages(pages_file, pages, _titles(store, site.name))
         warcs = [str(folder / Path(k).name) for k in keys + extra]
@@ -68,8 +68,7 @@ def _scan(store: Store, keys: list[str], site: SiteDefinition, folder: Path):
     pages: dict[tuple[str, str], None] = {}
     refers_to: set[tuple[str, str]] = set()
     for key in keys:
-        data = store.get_bytes(key)
-        (folder / Path(key).name).write_bytes(data)
+        store.get_file(key, folder / Path(key).name)
         with open(folder / Path(key).name, "rb") as fh:
             for record in ArchiveIterator(fh):
                 if record.rec_type not in ("response", "revisit") or record.http_headers is None:
@@ -87,7 +86,7 @@ def _referenced_warcs(store: Store, site: str, refers_to: set[tuple[str, str]]) 
     """The WARC files holding the records revisits refer to, looked up in the site's CDXJ index."""
     wanted = {(url, _timestamp14(when)) for url, when in refers_to}
     found = set()
-    for line in cdxj.read_lines(store, layout.site_index_key(site)):
+    for line in cdxj.iter_lines(store, layout.site_index_key(site)):
         _, stamp, fields = line.split(" ", 2)
         entry = json.loads(fields)
         if entry.get("mime") != "warc/revisit" and (entry["url"], stamp) in wanted:

@@ -66,6 +66,19 @@ def test_missing_key(any_store):
     any_store.delete("nope/x")  # not an error
 
 
+def test_get_file_streams_an_object_to_a_local_file(any_store, tmp_path):
+    data = bytes(range(256)) * 20_000                  # 5 MB: several chunks
+    any_store.put_bytes("indexes/a.cdxj", data)
+    dest = tmp_path / "copy"
+    dest.write_bytes(b"older, longer content" * 1_000_000)
+    assert any_store.get_file("indexes/a.cdxj", dest) == dest
+    assert dest.read_bytes() == data
+    with pytest.raises(StoreError) as e:
+        any_store.get_file("nope/x", tmp_path / "missing")
+    assert "nope/x" in one_line(e)
+    assert not (tmp_path / "missing").exists()
+
+
 def test_put_file_and_delete(any_store, tmp_path):
     src = tmp_path / "src.warc.gz"
     src.write_bytes(b"x" * 300_000)
