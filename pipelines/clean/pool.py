@@ -6,8 +6,9 @@ the parent does not compete with the workers for the cores by reading every reco
 The template-learning pass runs on the same workers, over the same slices.
 
 Worker processes are spawned, not forked: the parent holds boto3 clients and threads that a
-fork would copy mid-use. They do not import the parent's main module (pipelines.clean.spawning),
-so a pool works under any main script, Airflow's included. They die with the parent (kill -9
+fork would copy mid-use. They do not import the parent's main module and may be started from a
+daemonic process (pipelines.clean.spawning), so a pool works in an Airflow task and in a Celery
+worker. They die with the parent (kill -9
 included): each watches its parent process, not the thread that started it, so a pool driven
 from a short-lived thread keeps its workers."""
 from __future__ import annotations
@@ -22,7 +23,7 @@ from typing import Callable, Iterable, Iterator
 from spiders.siteconfig import SiteDefinition
 
 from pipelines.clean.sitetemplate import Boilerplate
-from pipelines.clean.spawning import no_main_spawn
+from pipelines.clean.spawning import pool_spawn
 from pipelines.store import Store, open_store
 from pipelines.warc.reader import ResponseRecord, iter_slice
 
@@ -97,7 +98,7 @@ class WarcPool:
         self.slices = [part for key, found in spans.items() for part in slices(found, key)]
         self.workers = workers
         self.executor = ProcessPoolExecutor(
-            workers, mp_context=no_main_spawn(), initializer=_start,
+            workers, mp_context=pool_spawn(), initializer=_start,
             initargs=(store.uri, site, run_id, site.limits.max_response_bytes, os.getpid()))
 
     def __enter__(self) -> "WarcPool":
@@ -136,7 +137,7 @@ def cleaned(records: Iterable[ResponseRecord], clean_record: CleanRecord, site: 
 
 def pool_of(workers: int, store_uri: str | None, site: SiteDefinition | None, run_id: str) -> ProcessPoolExecutor:
     """A bare pool of clean workers (the WarcPool's, without its work)."""
-    return ProcessPoolExecutor(workers, mp_context=no_main_spawn(), initializer=_start,
+    return ProcessPoolExecutor(workers, mp_context=pool_spawn(), initializer=_start,
                                initargs=(store_uri, site, run_id, 0, os.getpid()))
 
 

@@ -73,6 +73,33 @@ def test_workers_do_not_import_the_parents_main_script(tmp_path):
     assert len(workers) == 2 and done.returncode == 0 and "imported again" not in done.stderr
 
 
+def test_a_celery_pool_process_starts_a_pool():
+    """A Celery worker runs its tasks in daemonic processes of its own process library
+    (billiard), which multiprocessing forbids to have children and whose authentication key it
+    cannot pickle; the clean pool's workers, which watch their parent, start there anyway."""
+    import billiard
+
+    ctx = billiard.get_context("fork")
+    results = ctx.Queue()
+    task = ctx.Process(target=_pool_pids_into, args=(results,), daemon=True)
+    task.start()
+    try:
+        found = results.get(timeout=120)
+    finally:
+        task.join(30)
+    assert isinstance(found, list) and len(found) == 2, found
+
+
+def _pool_pids_into(results) -> None:
+    from pipelines.clean.pool import pool_of
+    try:
+        pool = pool_of(2, None, None, "run-x")
+        results.put(sorted({t.result() for t in [pool.submit(busy_pid) for _ in range(2)]}))
+        pool.shutdown()
+    except BaseException as error:          # the failure is the finding
+        results.put(repr(error))
+
+
 def test_workers_started_from_a_thread_that_ends_keep_working():
     """A pool's workers start in the thread that submits; that thread ending (a task runner's
     thread, a request handler) must not end them: they go with the parent process only."""
