@@ -3,7 +3,10 @@
     .venv/bin/python bench/cleanpool.py DIR [--rounds 2] [--workers 1,auto] [--json FILE]
 
 DIR is a folder kept by `bench/crawl.py --keep DIR` (its site file, store and uploaded run).
-Each round runs `newsarchive clean` of that run once per worker setting, alternating, so a
+Each clean runs on a fresh copy of that store as it was before publish: without the run's
+manifest, with its upload journal listing the run's WARCs (so the run is cleaned again, from
+the same template). Each round runs
+`newsarchive clean` of that run once per worker setting, alternating, so a
 change of load hits both alike; it prints wall seconds, CPU seconds (workers included) and
 peak RSS (of the largest process), and the speed-up of each setting over the first.
 """
@@ -12,19 +15,37 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import statistics
 import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "bench"))
+sys.path.insert(0, str(ROOT))
 from crawl import BIN, SITE, timed  # noqa: E402
+from pipelines.store import layout  # noqa: E402
+from pipelines.warc.shipping import JOURNAL  # noqa: E402
 
 RUN_ID = "run-bench"
 
 
+def fresh_store(work: Path) -> Path:
+    """A copy of the kept store in which the run is uploaded but not published."""
+    copy = work / "cleanpool-store"
+    shutil.rmtree(copy, ignore_errors=True)
+    shutil.copytree(work / "store", copy)
+    (copy / layout.manifest_key(SITE, RUN_ID)).unlink(missing_ok=True)
+    warcs = sorted(p.relative_to(copy).as_posix() for p in (copy / "warcs" / SITE).rglob("*")
+                   if layout.is_warc(p.relative_to(copy).as_posix()))
+    journal = copy / layout.staging_key(SITE, RUN_ID, JOURNAL)
+    journal.parent.mkdir(parents=True, exist_ok=True)
+    journal.write_text(json.dumps({"crawl": {}, "warc_keys": warcs}))
+    return copy
+
+
 def clean_once(work: Path, workers: str) -> dict:
-    env = {"NEWSARCHIVE_SITES_DIR": str(work / "sites"), "NEWSARCHIVE_STORE": str(work / "store"),
+    env = {"NEWSARCHIVE_SITES_DIR": str(work / "sites"), "NEWSARCHIVE_STORE": str(fresh_store(work)),
            "NEWSARCHIVE_STAGING_DIR": str(work / "staging"), "PYTHONPATH": str(ROOT),
            "NEWSARCHIVE_CLEAN_WORKERS": workers}
     return timed([str(BIN / "newsarchive"), "clean", SITE, "--run-id", RUN_ID], ROOT, env)
