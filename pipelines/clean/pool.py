@@ -6,13 +6,13 @@ the parent does not compete with the workers for the cores by reading every reco
 The template-learning pass runs on the same workers, over the same slices.
 
 Worker processes are spawned, not forked: the parent holds boto3 clients and threads that a
-fork would copy mid-use. They die with the parent (kill -9 included): each watches its parent
-process, not the thread that started it, so a pool driven from a short-lived thread keeps its
-workers. A spawned worker imports the parent's main module: a script that cleans must keep
-its work under `if __name__ == "__main__":` (the CLI, pytest, Airflow and Celery all do)."""
+fork would copy mid-use. They do not import the parent's main module and may be started from a
+daemonic process (pipelines.clean.spawning), so a pool works in an Airflow task and in a Celery
+worker. They die with the parent (kill -9
+included): each watches its parent process, not the thread that started it, so a pool driven
+from a short-lived thread keeps its workers."""
 from __future__ import annotations
 
-import multiprocessing
 import os
 import threading
 import time
@@ -23,6 +23,7 @@ from typing import Callable, Iterable, Iterator
 from spiders.siteconfig import SiteDefinition
 
 from pipelines.clean.sitetemplate import Boilerplate
+from pipelines.clean.spawning import pool_spawn
 from pipelines.store import Store, open_store
 from pipelines.warc.reader import ResponseRecord, iter_slice
 
@@ -47,16 +48,18 @@ def cores() -> int:
         return os.cpu_count() or 1
 
 
+def auto() -> bool:
+    """Whether $NEWSARCHIVE_CLEAN_WORKERS leaves the number of workers to default_workers."""
+    return (os.environ.get(WORKERS_ENV) or "auto") == "auto"
+
+
 def default_workers(records: int | None = None) -> int:
-    """$NEWSARCHIVE_CLEAN_WORKERS: a number, or `auto` for every core this process may run on,
-    but one worker per RECORDS_PER_WORKER records at most (a small run cleans faster, and within
-    a small memory bound, in one process) and no more than the available memory holds. Unset:
-    one process. Not `auto` by default: under Airflow's task runner a spawned worker re-runs the
-    `airflow` script as its main module, and that import fails in a task process (no metadata
-    database configured there), so every worker dies at start (BrokenProcessPool)."""
-    setting = os.environ.get(WORKERS_ENV) or "1"
-    if setting != "auto":
-        return max(1, int(setting))
+    """$NEWSARCHIVE_CLEAN_WORKERS: a number, or `auto` (the default) for every core this process
+    may run on, but one worker per RECORDS_PER_WORKER records at most (a small run cleans
+    faster, and within a small memory bound, in one process) and no more than the available
+    memory holds."""
+    if not auto():
+        return max(1, int(os.environ[WORKERS_ENV]))
     wanted = cores() if records is None else min(cores(), records // RECORDS_PER_WORKER)
     return max(1, min(wanted, _available_bytes() // WORKER_BYTES))
 
@@ -95,7 +98,7 @@ class WarcPool:
         self.slices = [part for key, found in spans.items() for part in slices(found, key)]
         self.workers = workers
         self.executor = ProcessPoolExecutor(
-            workers, mp_context=multiprocessing.get_context("spawn"), initializer=_start,
+            workers, mp_context=pool_spawn(), initializer=_start,
             initargs=(store.uri, site, run_id, site.limits.max_response_bytes, os.getpid()))
 
     def __enter__(self) -> "WarcPool":
@@ -134,7 +137,7 @@ def cleaned(records: Iterable[ResponseRecord], clean_record: CleanRecord, site: 
 
 def pool_of(workers: int, store_uri: str | None, site: SiteDefinition | None, run_id: str) -> ProcessPoolExecutor:
     """A bare pool of clean workers (the WarcPool's, without its work)."""
-    return ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"), initializer=_start,
+    return ProcessPoolExecutor(workers, mp_context=pool_spawn(), initializer=_start,
                                initargs=(store_uri, site, run_id, 0, os.getpid()))
 
 

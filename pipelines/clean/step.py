@@ -8,7 +8,7 @@ template version is saved in the store and used for every page of the run."""
 from __future__ import annotations
 
 import json
-import os
+import logging
 from dataclasses import dataclass, field
 from typing import Callable, Iterable, Iterator
 
@@ -18,7 +18,7 @@ from spiders.siteconfig import SiteDefinition
 from pipelines.errors import StepError
 from pipelines.clean.decode import decode_page
 from pipelines.clean.fingerprint import fingerprint
-from pipelines.clean.pool import WORKERS_ENV, WarcPool, cleaned, cores, default_workers
+from pipelines.clean.pool import WarcPool, auto, cleaned, cores, default_workers
 from pipelines.clean.extract import EXTRACTOR_VERSION, Article, NotAnArticle, extract_article, parse_html
 from pipelines.clean.sitetemplate import Boilerplate, SiteTemplate, TemplateStore, page_keys
 from pipelines.clean.urls import article_id
@@ -26,6 +26,7 @@ from pipelines.archive.tables import CONTENT_FIELDS
 from pipelines.warc.reader import ResponseRecord, iter_responses, record_spans
 
 HTML_TYPES = {"text/html", "application/xhtml+xml"}
+logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -67,7 +68,7 @@ def clean_stream(store, keys: Iterable[str], site: SiteDefinition, run_id: str,
     """(capture row, article row or None) per record, in WARC order, cleaned on `workers`
     processes (default: pool.default_workers); nothing of the run is held but a few chunks."""
     keys = list(keys)
-    workers = workers or (None if os.environ.get(WORKERS_ENV) == "auto" and cores() > 1 else default_workers())
+    workers = workers or (None if auto() and cores() > 1 else default_workers())
     if workers == 1:
         rows = _cleaned_here(store, keys, site, run_id, template_version)
     else:
@@ -94,6 +95,7 @@ def _cleaned_on_pool(store, keys: list[str], site: SiteDefinition, run_id: str, 
     if workers == 1:
         yield from _cleaned_here(store, keys, site, run_id, template_version)
         return
+    logger.info("cleaning %d records on %d worker processes", sum(map(len, spans.values())), workers)
     pool = WarcPool(store, spans, site, run_id, workers)
     del spans                                   # the pool keeps only its slices
     with pool:

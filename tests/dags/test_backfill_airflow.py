@@ -1,6 +1,7 @@
 """`airflow backfill create` with a real scheduler, DAG processor and API server
 (LocalExecutor, the PostgreSQL metadata database on 127.0.0.1): 7 daily runs of
-the demo site archive exactly the articles published in those 7 days, once."""
+the demo site archive exactly the articles published in those 7 days, once. Each run
+cleans on a pool of two worker processes started from the task process."""
 from __future__ import annotations
 
 import os
@@ -35,6 +36,8 @@ def cluster(airflow_db, demo_site, tmp_path_factory):
         "NEWSARCHIVE_STORE": str(home / "archive"),
         "NEWSARCHIVE_STAGING_DIR": str(home / "staging"),
         "NEWSARCHIVE_SITES_DIR": str(demo_sites_dir(home, demo_site.base_url)),
+        # a pool under the task runner, whose main module (the airflow script) a worker must not re-run
+        "NEWSARCHIVE_CLEAN_WORKERS": "2",
     })
     prepare(env)
     with services(home, env, port):
@@ -84,6 +87,8 @@ def test_backfill_of_seven_days_archives_exactly_their_articles_once(cluster, de
     assert intervals[0][0] == WINDOW[0] and intervals[-1][1] == WINDOW[1]
     assert all((end - start).days == 1 for start, end in intervals)
     assert all(a[1] == b[0] for a, b in zip(intervals, intervals[1:])), "intervals must tile the range"
+    clean_logs = list((home / "logs").glob("dag_id=*/run_id=backfill__*/task_id=clean/attempt=*.log"))
+    assert len(clean_logs) == 7 and all("on 2 worker processes" in log.read_text() for log in clean_logs)
 
     expected = sorted(a.path for a in build_articles(1)
                       if WINDOW[0] <= a.published.astimezone(timezone.utc) < WINDOW[1])

@@ -66,6 +66,7 @@ def cluster(airflow_db, demo_site, s3_client, tmp_path_factory):
         "NEWSARCHIVE_CRAWL_QUEUE": queues["crawl"],
         "NEWSARCHIVE_UPLOAD_QUEUE": queues["clean"],     # the upload too runs where nothing was crawled
         "NEWSARCHIVE_CLEAN_QUEUE": queues["clean"],
+        "NEWSARCHIVE_CLEAN_WORKERS": "2",                 # a clean pool inside a Celery worker's task
         "NEWSARCHIVE_RETRY_DELAY_SECONDS": "2",
         # Many WARCs per crawl, shipped one by one: even a re-crawl (small revisit records)
         # ships its first WARC early, so a kill after it lands well before the crawl ends.

@@ -8,12 +8,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[3]
 # A process that starts the clean step's pool, prints its workers' process ids and waits.
 PARENT = """
-import os, time
+import time
 from pipelines.clean.pool import pool_of
-
-def busy_pid():
-    time.sleep(1)
-    return os.getpid()
+from tests.pipelines.clean.test_pool import busy_pid
 
 if __name__ == "__main__":
     pool = pool_of(2, None, None, "run-x")
@@ -21,6 +18,22 @@ if __name__ == "__main__":
     print(" ".join(str(t.result()) for t in tasks), flush=True)
     time.sleep(60)
 """
+# A main script that cannot be imported again, as the `airflow` script in a task process
+# (its import sets up an ORM with no database configured there).
+UNIMPORTABLE_MAIN = """
+if __name__ != "__main__":
+    raise SystemExit("imported again by a pool worker")
+from pipelines.clean.pool import pool_of
+from tests.pipelines.clean.test_pool import busy_pid
+pool = pool_of(2, None, None, "run-x")
+print(sorted({t.result() for t in [pool.submit(busy_pid) for _ in range(2)]}), flush=True)
+pool.shutdown()
+"""
+
+
+def busy_pid() -> int:
+    time.sleep(1)
+    return os.getpid()
 
 
 def _alive(pid: int) -> bool:
@@ -48,6 +61,43 @@ def test_pool_workers_die_with_a_killed_parent(tmp_path):
         assert not [p for p in workers if _alive(p)], "pool workers outlived their killed parent"
     finally:
         parent.kill()
+
+
+def test_workers_do_not_import_the_parents_main_script(tmp_path):
+    script = tmp_path / "airflow"
+    script.write_text(UNIMPORTABLE_MAIN)
+    done = subprocess.run([sys.executable, str(script)], cwd=ROOT, capture_output=True, text=True, timeout=120,
+                          env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert done.returncode == 0, done.stderr[-2000:]
+    workers = eval(done.stdout.strip())
+    assert len(workers) == 2 and done.returncode == 0 and "imported again" not in done.stderr
+
+
+def test_a_celery_pool_process_starts_a_pool():
+    """A Celery worker runs its tasks in daemonic processes of its own process library
+    (billiard), which multiprocessing forbids to have children and whose authentication key it
+    cannot pickle; the clean pool's workers, which watch their parent, start there anyway."""
+    import billiard
+
+    ctx = billiard.get_context("fork")
+    results = ctx.Queue()
+    task = ctx.Process(target=_pool_pids_into, args=(results,), daemon=True)
+    task.start()
+    try:
+        found = results.get(timeout=120)
+    finally:
+        task.join(30)
+    assert isinstance(found, list) and len(found) == 2, found
+
+
+def _pool_pids_into(results) -> None:
+    from pipelines.clean.pool import pool_of
+    try:
+        pool = pool_of(2, None, None, "run-x")
+        results.put(sorted({t.result() for t in [pool.submit(busy_pid) for _ in range(2)]}))
+        pool.shutdown()
+    except BaseException as error:          # the failure is the finding
+        results.put(repr(error))
 
 
 def test_workers_started_from_a_thread_that_ends_keep_working():
@@ -90,8 +140,6 @@ def test_default_workers_pay_for_themselves(monkeypatch):
     from pipelines.clean import pool
 
     monkeypatch.delenv(pool.WORKERS_ENV, raising=False)
-    assert pool.default_workers(100_000) == 1                     # unset: one process
-    monkeypatch.setenv(pool.WORKERS_ENV, "auto")
     monkeypatch.setattr(pool, "cores", lambda: 4)
     monkeypatch.setattr(pool, "_available_bytes", lambda: 64 << 30)
     assert pool.default_workers(50) == 1                          # a small run: one process
@@ -99,5 +147,7 @@ def test_default_workers_pay_for_themselves(monkeypatch):
     assert pool.default_workers(100_000) == 4 and pool.default_workers() == 4
     monkeypatch.setattr(pool, "_available_bytes", lambda: 3 * pool.WORKER_BYTES)
     assert pool.default_workers(100_000) == 3                     # no more than memory holds
+    monkeypatch.setenv(pool.WORKERS_ENV, "auto")                 # unset is auto
+    assert pool.default_workers(100_000) == 3
     monkeypatch.setenv(pool.WORKERS_ENV, "2")
     assert pool.default_workers(10) == 2                          # the setting wins
