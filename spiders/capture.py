@@ -57,7 +57,7 @@ class WarcCapture:
         if not directory:
             raise NotConfigured("WARC_DIR is not set")
         wire.install()          # reason phrases and connection headers, which Scrapy drops
-        index = DigestIndex.load(settings.get("WARC_DEDUP_INDEX"))
+        index = DigestIndex.of_crawl(settings)
         ext = cls(crawler, Path(directory), settings.get("WARC_PREFIX", "newsarchive"),
                   settings.getint("WARC_MAX_BYTES", 1_000_000_000), index,
                   settings.getint("DOWNLOAD_MAXSIZE", 0), settings.getfloat(MAX_FETCH_SECONDS_SETTING, 0))
@@ -168,6 +168,7 @@ class WarcCapture:
 
     def spider_closed(self, spider, reason):
         files = self.writer.close()
+        self.index.close()
         self.stats.set_value("warc/files", [str(p) for p in files])
 
     @staticmethod

@@ -119,7 +119,7 @@ class NewsSpider(scrapy.Spider):
     # -- articles and what they need for replay -------------------------------
     def parse_article(self, response):
         if response.status == 304:      # unchanged since the latest capture: its requisites, again
-            earlier = DigestIndex.shared(self.settings.get("WARC_DEDUP_INDEX") or None)
+            earlier = DigestIndex.of_crawl(self.settings)
             yield from self.requisite_requests(earlier.requisites(response.url))
             return
         page = page_of(response)        # the capture's parse, shared with link discovery
