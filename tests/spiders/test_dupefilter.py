@@ -1,4 +1,4 @@
-"""The crawl's dupefilter keeps no file beside the disk queues."""
+"""The crawl's dupefilter keeps no file beside the disk queues, and no fingerprint objects."""
 import scrapy
 from scrapy.utils.test import get_crawler
 
@@ -11,5 +11,7 @@ def test_filters_repeats_and_writes_no_file(tmp_path):
     assert not dupes.request_seen(scrapy.Request("http://x/a"))
     assert dupes.request_seen(scrapy.Request("http://x/a"))
     assert not dupes.request_seen(scrapy.Request("http://x/b"))
+    assert not dupes.request_seen(scrapy.Request("http://x/a", method="POST"))
+    assert len(dupes) == 3 and not dupes._fingerprints     # kept in the compact map only
     dupes.close("finished")
     assert list(tmp_path.iterdir()) == []
