@@ -136,6 +136,9 @@ class SeenUrls:
         """True the first time `url` is offered, False after."""
         return self._keys.lower(url_key(url), 0)
 
+    def __contains__(self, url: str) -> bool:
+        return self._keys.get(url_key(url)) is not None
+
     def __len__(self) -> int:
         return len(self._keys)
 

@@ -29,7 +29,9 @@ def test_link_filter_passes_a_url_once_per_shallower_depth():
 
 def test_seen_urls_answers_first_once():
     seen = SeenUrls()
+    assert "http://x/s.css" not in seen
     assert seen.first("http://x/s.css") and not seen.first("http://x/s.css")
+    assert "http://x/s.css" in seen
     assert seen.first("http://x/t.css") and len(seen) == 2
 
 
