@@ -1,6 +1,7 @@
 """Crawl speed and memory against a real web server, in one sitting.
 
-    .venv/bin/python bench/crawl.py [--pages 3000] [--dataset DIR] [--keep DIR]
+    .venv/bin/python bench/crawl.py [--pages 3000] [--dataset DIR] [--keep DIR] [--json FILE]
+                                    [--only wget,scrapy,crawl,upload,clean,publish]
 
 Builds a site of N pages from the extraction benchmark's HTML (each page links to two
 others, an index links to all), serves it with Debian's nginx (gzip on; installed with
@@ -8,6 +9,7 @@ apt-get when missing), then times: `wget --recursive --warc-file`, bare Scrapy o
 URL list (no parsing), the project's crawl process (`python -m spiders.crawl`), and the
 `upload`, `clean` and `publish` steps of that run. Each command runs under GNU time for
 its peak RSS and CPU seconds (a step's peak is that of its largest process).
+`--only` runs the named steps alone (upload, clean and publish need the crawl).
 """
 from __future__ import annotations
 
@@ -31,6 +33,7 @@ from extraction import DEFAULT_DATASET, load_dataset  # noqa: E402
 SITE = "benchsite"
 NGINX = "/usr/sbin/nginx"
 BIN = Path(sys.executable).parent
+STEPS = ("wget", "scrapy", "crawl", "upload", "clean", "publish")
 SITE_TOML = """name = "{name}"
 base_url = "{base}"
 start_urls = ["/"]
@@ -183,36 +186,51 @@ def row(name: str, responses: int | None, t: dict) -> dict:
             "peak_rss_mb": round(t["rss_mb"], 1)}
 
 
-def run_all(count: int, dataset: Path, work: Path) -> list[dict]:
+def run_all(count: int, dataset: Path, work: Path, only: tuple[str, ...] = STEPS) -> list[dict]:
     pages = [html for *_, html in load_dataset(dataset)]
     root, tmp = work / "site", work / "nginx"
     root.mkdir(), tmp.mkdir()
     paths = build_site(root, pages, count)
     nginx, base = serve(root, tmp)
     try:
-        return measure(base, paths, work, count, other_hosts(pages))
+        return measure(base, paths, work, count, other_hosts(pages), only)
     finally:
         os.killpg(nginx.pid, signal.SIGTERM)
         nginx.wait(10)
 
 
-def measure(base: str, paths: list[str], work: Path, count: int, skip_hosts: list[str]) -> list[dict]:
+def measure(base: str, paths: list[str], work: Path, count: int, skip_hosts: list[str],
+            only: tuple[str, ...] = STEPS) -> list[dict]:
     rows = []
+    if "wget" in only:
+        rows.append(measure_wget(base, work))
+    if "scrapy" in only:
+        rows.append(measure_bare_scrapy(base, paths, work))
+    if "crawl" in only:
+        rows += measure_crawl(base, work, count, skip_hosts, only)
+    return rows
+
+
+def measure_wget(base: str, work: Path) -> dict:
     wget_dir = work / "wget"
     wget_dir.mkdir()
     t = timed(["wget", "--recursive", "--level=inf", "--no-verbose", "--warc-file=bench",
                "--delete-after", "--no-directories", base], wget_dir)
     counted = subprocess.run(["sh", "-c", "zcat bench.warc.gz | grep -ac '^WARC-Type: response'"], cwd=wget_dir,
                              capture_output=True, text=True).stdout.strip()
-    rows.append(row("wget --recursive --warc-file", int(counted or 0), t))
+    return row("wget --recursive --warc-file", int(counted or 0), t)
 
+
+def measure_bare_scrapy(base: str, paths: list[str], work: Path) -> dict:
     urls = work / "urls.txt"
     urls.write_text("\n".join(base.rstrip("/") + p for p in paths))
     script = work / "bare.py"
     script.write_text(BARE_SCRAPY)
     t = timed([sys.executable, str(script), str(urls)], work)
-    rows.append(row("bare Scrapy, URL list, no parsing", json.loads(t["stdout"].splitlines()[-1])["responses"], t))
+    return row("bare Scrapy, URL list, no parsing", json.loads(t["stdout"].splitlines()[-1])["responses"], t)
 
+
+def measure_crawl(base: str, work: Path, count: int, skip_hosts: list[str], only: tuple[str, ...]) -> list[dict]:
     sites, staging, store = work / "sites", work / "staging", work / "store"
     sites.mkdir()
     (sites / f"{SITE}.toml").write_text(SITE_TOML.format(name=SITE, base=base, max_pages=count * 4,
@@ -224,9 +242,9 @@ def measure(base: str, paths: list[str], work: Path, count: int, skip_hosts: lis
     t = timed([sys.executable, "-m", "spiders.crawl", SITE, "--out", str(out), "--run-id", run_id,
                "--sites-dir", str(sites)], ROOT, env)
     summary = json.loads((out / "crawl-summary.json").read_text())
-    rows.append(row("newsarchive crawl (python -m spiders.crawl)", summary["responses"], t))
+    rows = [row("newsarchive crawl (python -m spiders.crawl)", summary["responses"], t)]
     cli = str(BIN / "newsarchive")
-    for step in ("upload", "clean", "publish"):
+    for step in [s for s in ("upload", "clean", "publish") if s in only]:
         t = timed([cli, step, SITE, "--run-id", run_id], ROOT, env)
         rows.append(row(f"newsarchive {step}", summary["responses"] if step == "clean" else None, t))
     return rows
@@ -239,9 +257,21 @@ def print_table(rows: list[dict], count: int) -> None:
     for r in rows:
         print(f"| {r['what']} | {r['responses'] or ''} | {r['seconds']} | {r['rate'] or ''} "
               f"| {r['cpu_s_per_1000'] or ''} | {r['peak_rss_mb']} |")
-    wget, crawl = rows[0], rows[2]
-    if wget["rate"] and crawl["rate"]:
+    wget = next((r for r in rows if r["what"].startswith("wget")), None)
+    crawl = next((r for r in rows if "spiders.crawl" in r["what"]), None)
+    if wget and crawl and wget["rate"] and crawl["rate"]:
         print(f"\ncrawl / wget responses per second: {crawl['rate'] / wget['rate']:.2f}")
+
+
+def steps_arg(text: str) -> tuple[str, ...]:
+    steps = tuple(s.strip() for s in text.split(",") if s.strip())
+    unknown = sorted(set(steps) - set(STEPS))
+    if unknown or not steps:
+        raise argparse.ArgumentTypeError(f"unknown step(s) {', '.join(unknown) or '(none)'}; "
+                                         f"choose from {','.join(STEPS)}")
+    if {"upload", "clean", "publish"} & set(steps) and "crawl" not in steps:
+        raise argparse.ArgumentTypeError("upload, clean and publish need the crawl step")
+    return steps
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -250,14 +280,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--dataset", type=Path, default=DEFAULT_DATASET)
     parser.add_argument("--keep", type=Path, help="work in this (new) folder and keep it")
     parser.add_argument("--json", type=Path, help="also write the rows here")
+    parser.add_argument("--only", type=steps_arg, default=STEPS,
+                        help=f"comma list of steps to run ({','.join(STEPS)}); default all")
     args = parser.parse_args(argv)
-    if not shutil.which("wget"):
+    if "wget" in args.only and not shutil.which("wget"):
         sys.exit("error: wget is not installed")
     ensure_nginx()
     work = args.keep or Path(tempfile.mkdtemp(prefix="crawlbench-"))
     work.mkdir(parents=True, exist_ok=True)
     try:
-        rows = run_all(args.pages, args.dataset, work)
+        rows = run_all(args.pages, args.dataset, work, args.only)
     finally:
         if not args.keep:
             shutil.rmtree(work, ignore_errors=True)

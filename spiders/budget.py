@@ -13,6 +13,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 from scrapy import Request
 
+from .links import SeenUrls
 from .requisites import REQUISITE_META
 
 _VARIABLE = re.compile(r"\d+|[A-Za-z0-9_-]{24,}")
@@ -31,7 +32,7 @@ class CrawlBudget:
     def __init__(self, crawler, max_depth: int, per_shape: int):
         self.stats = crawler.stats
         self.max_depth, self.per_shape = max_depth, per_shape
-        self.seen: dict[str, set[str]] = defaultdict(set)   # distinct URLs per shape
+        self.seen: dict[str, SeenUrls] = defaultdict(SeenUrls)   # distinct URLs per shape
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -58,5 +59,5 @@ class CrawlBudget:
         if request.url not in urls and len(urls) >= self.per_shape:
             self.stats.inc_value("budget/shape_exhausted")
             return False
-        urls.add(request.url)
+        urls.first(request.url)
         return True

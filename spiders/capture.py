@@ -57,17 +57,25 @@ class WarcCapture:
         if not directory:
             raise NotConfigured("WARC_DIR is not set")
         wire.install()          # reason phrases and connection headers, which Scrapy drops
-        index = DigestIndex.load(settings.get("WARC_DEDUP_INDEX"))
+        index = DigestIndex.of_crawl(settings)
         ext = cls(crawler, Path(directory), settings.get("WARC_PREFIX", "newsarchive"),
                   settings.getint("WARC_MAX_BYTES", 1_000_000_000), index,
                   settings.getint("DOWNLOAD_MAXSIZE", 0), settings.getfloat(MAX_FETCH_SECONDS_SETTING, 0))
         logger.info("dedup index: %d URLs", len(index))
+        crawler.signals.connect(ext.request_scheduled, signal=signals.request_scheduled)
         crawler.signals.connect(ext.request_reached_downloader, signal=signals.request_reached_downloader)
         crawler.signals.connect(ext.bytes_received, signal=signals.bytes_received)
         crawler.signals.connect(ext.response_downloaded, signal=signals.response_downloaded)
         crawler.signals.connect(ext.fetch_failed, signal=fetch_failed)
         crawler.signals.connect(ext.spider_closed, signal=signals.spider_closed)
         return ext
+
+    @staticmethod
+    def request_scheduled(request, spider):
+        """A request back to the scheduler (a redirect, a retry: a copy of one already fetched)
+        leaves its predecessor's parse behind: it belongs to that response, and a parse cannot
+        be pickled into the scheduler's disk queue."""
+        request.meta.pop(PAGE_META, None)
 
     # -- truncated responses are kept, and marked, instead of dropped ------------------
     def request_reached_downloader(self, request, spider):
@@ -160,6 +168,7 @@ class WarcCapture:
 
     def spider_closed(self, spider, reason):
         files = self.writer.close()
+        self.index.close()
         self.stats.set_value("warc/files", [str(p) for p in files])
 
     @staticmethod

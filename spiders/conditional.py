@@ -19,7 +19,7 @@ class ConditionalRequests:
 
     @classmethod
     def from_crawler(cls, crawler):
-        return cls(crawler, DigestIndex.shared(crawler.settings.get("WARC_DEDUP_INDEX") or None))
+        return cls(crawler, DigestIndex.of_crawl(crawler.settings))
 
     def process_request(self, request, spider=None):
         if not request.meta.get(CONDITIONAL_META) or self.index.latest(request.url) is None:

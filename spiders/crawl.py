@@ -13,6 +13,7 @@ import os
 import sys
 from pathlib import Path
 
+from .jobdir import job_settings, scheduler_folder
 from .progress import FAILED, Channel, ErrorEvents
 from .runids import run_id_arg
 from .settings import CrawlSettings
@@ -33,10 +34,13 @@ def run(site_name: str, out_dir: Path, run_id: str, base_url: str | None, sites_
     settings = CrawlSettings.from_env().scrapy_settings(site, out_dir, run_id)
     settings["WARC_DEDUP_INDEX"] = str(dedup_index or "")
     settings["PROGRESS_FD"] = progress_fd
-    process = CrawlerProcess(settings, install_root_handler=True)
-    crawler = process.create_crawler(NewsSpider)
-    process.crawl(crawler, site=site, window=window, recheck=[_moved(u, site) for u in recheck])
-    process.start()
+    with scheduler_folder(out_dir) as jobdir:
+        jobs = job_settings(jobdir)
+        settings.update({**jobs, "EXTENSIONS": {**settings["EXTENSIONS"], **jobs["EXTENSIONS"]}})
+        process = CrawlerProcess(settings, install_root_handler=True)
+        crawler = process.create_crawler(NewsSpider)
+        process.crawl(crawler, site=site, window=window, recheck=[_moved(u, site) for u in recheck])
+        process.start()
     return _summary(site.name, run_id, crawler.stats.get_stats(), window)
 
 
@@ -72,6 +76,8 @@ def _summary(site: str, run_id: str, stats: dict, window: Window | None = None) 
         "robots_forbidden": stats.get("robotstxt/forbidden", 0),
         "failure_records": stats.get("warc/failure_records", 0),
         "truncated": stats.get("warc/truncated", 0),
+        # pending requests wait pickled on disk; one that cannot be pickled waits in memory
+        "requests_queued_in_memory": stats.get("scheduler/unserializable", 0),
         "scope_blocked": stats.get("scope/blocked", 0),
         "scope_blocked_urls": stats.get("scope/blocked_urls", []),
         "budget_dropped": {"too_deep": stats.get("budget/too_deep", 0),

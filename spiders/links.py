@@ -7,6 +7,8 @@ needs the page's tree or links (asset or requisite finders) reads the same objec
 
 Link discovery used to build a `Request` for every href of every page and let the
 dupefilter drop nearly all of them; `LinkFilter` drops them first, on plain strings.
+Both it and `SeenUrls` keep a URL's hash in a compact map (spiders.keymap), not the URL:
+a run sees every page's links, and their strings would stay for the whole run.
 """
 from __future__ import annotations
 
@@ -19,6 +21,7 @@ from parsel import Selector
 from w3lib.url import safe_url_string
 
 from .inflate import codings_of, inflate
+from .keymap import KeyMap
 
 PAGE_META = "parsed_page"        # request.meta key the capture leaves the parse under
 HTML_TYPES = (b"text/html", b"application/xhtml+xml")
@@ -72,7 +75,7 @@ def absolute(base: str, href: str) -> str:
     return _joined(base, href)
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=32768)    # ~10 MB full; on the bench site 4,096 missed 5 times as often
 def _joined(base: str, href: str) -> str:
     return safe_url_string(urljoin(base, href))
 
@@ -114,11 +117,33 @@ class LinkFilter:
     higher up, while the thousands of repeats of a site's navigation cost a dict lookup."""
 
     def __init__(self):
-        self._depth: dict[str, int] = {}
+        self._depth = KeyMap()
 
     def new(self, url: str, depth: int) -> bool:
-        seen = self._depth.get(url)
-        if seen is not None and seen <= depth:
-            return False
-        self._depth[url] = depth
-        return True
+        return self._depth.lower(url_key(url), depth)
+
+    def __len__(self) -> int:
+        return len(self._depth)
+
+
+class SeenUrls:
+    """URLs already handled in this run, each as its hash."""
+
+    def __init__(self):
+        self._keys = KeyMap()
+
+    def first(self, url: str) -> bool:
+        """True the first time `url` is offered, False after."""
+        return self._keys.lower(url_key(url), 0)
+
+    def __contains__(self, url: str) -> bool:
+        return self._keys.get(url_key(url)) is not None
+
+    def __len__(self) -> int:
+        return len(self._keys)
+
+
+def url_key(url: str) -> int:
+    """A URL's 64-bit string hash (the process's own, cached in the string): two URLs
+    of one run share it with a chance of about n² / 2⁶⁵, 3 in 10⁸ for a million URLs."""
+    return hash(url)

@@ -23,7 +23,7 @@ from lxml import etree
 from . import requisites, sitemaps
 from .conditional import CONDITIONAL
 from .dedup import DigestIndex
-from .links import LinkFilter, page_of
+from .links import LinkFilter, SeenUrls, page_of
 from .siteconfig import SiteDefinition
 from .dates import try_parse_time
 from .window import Window, date_in_url
@@ -42,7 +42,7 @@ class NewsSpider(scrapy.Spider):
         # A windowed run must not wander off to articles of other days through links.
         self.follow_links = window is None or not site.window_by_dates
         self.links = LinkFilter()
-        self.requisites_asked: set[str] = set()     # a site's pages share their assets: one Request each
+        self.requisites_asked = SeenUrls()      # a site's pages share their assets: one Request each
 
     async def start(self):
         for url in self.recheck:
@@ -119,7 +119,7 @@ class NewsSpider(scrapy.Spider):
     # -- articles and what they need for replay -------------------------------
     def parse_article(self, response):
         if response.status == 304:      # unchanged since the latest capture: its requisites, again
-            earlier = DigestIndex.shared(self.settings.get("WARC_DEDUP_INDEX") or None)
+            earlier = DigestIndex.of_crawl(self.settings)
             yield from self.requisite_requests(earlier.requisites(response.url))
             return
         page = page_of(response)        # the capture's parse, shared with link discovery
@@ -139,9 +139,8 @@ class NewsSpider(scrapy.Spider):
         if hops > requisites.MAX_HOPS:
             return
         for url in urls:
-            if url in self.requisites_asked:     # the dupefilter would drop it, after a Request and the middlewares
+            if not self.requisites_asked.first(url):   # the dupefilter would drop it, after a Request and the middlewares
                 continue
-            self.requisites_asked.add(url)
             yield scrapy.Request(url, callback=self.parse_asset, priority=-1,
                                  meta={requisites.REQUISITE_META: hops})
 

@@ -79,3 +79,13 @@ def test_unsafe_run_ids_are_refused(bad):
 def test_safe_run_ids_pass():
     for good in ("run-20261127T053000Z", "manual_2024-06-10T00_00_00_00_00", "fault-1", "a.b"):
         assert check_run_id(good) == good
+
+
+def test_shape_budgets_keep_no_url_strings():
+    from tests.spiders.test_links import kept_bytes
+
+    budget = CrawlBudget(type("C", (), {"stats": _Stats()})(), max_depth=5, per_shape=10**6)
+    # one shape: a set of the 20,000 URLs would keep about 4.8 MB
+    assert kept_bytes(lambda url: budget.allowed(Request(url, meta={"depth": 1}))) < 1_000_000
+    assert budget.allowed(Request("https://news.example.org/2026/11/30/section-1/a-rather-long-article-slug-number-1/"))
+    assert len(budget.seen) == 1

@@ -120,3 +120,20 @@ def test_every_response_has_a_request_with_the_same_protocol(tiny_crawl):
         if kind == "response":
             assert record.rec_headers.get_header("WARC-Protocol") == "http/1.1"
             assert ("request", url) in tiny_crawl
+
+
+def test_a_request_back_to_the_scheduler_leaves_the_parse_behind():
+    """A redirect or retry copies the meta of a fetched request, parse included; the
+    scheduler's disk queue must be able to pickle it."""
+    import pickle
+
+    import scrapy
+
+    from spiders.capture import WarcCapture
+    from spiders.links import PAGE_META, ParsedPage
+
+    page = ParsedPage.parse("http://x/old", b'<html><a href="/new">moved</a></html>')
+    request = scrapy.Request("http://x/new", meta={PAGE_META: page, "depth": 2, "conditional": True})
+    WarcCapture.request_scheduled(request, spider=None)
+    assert PAGE_META not in request.meta and request.meta["depth"] == 2
+    assert pickle.loads(pickle.dumps(request.to_dict()))["url"] == "http://x/new"

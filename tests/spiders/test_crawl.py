@@ -7,6 +7,7 @@ from urllib.parse import urlsplit
 
 import pytest
 from warcio.archiveiterator import ArchiveIterator
+from spiders.crawl import SUMMARY_NAME as SUMMARY
 from tests.support import fetch
 
 WARCIO = str(Path(sys.executable).with_name("warcio"))
@@ -117,3 +118,9 @@ def test_each_page_has_a_metadata_record_with_its_outlinks(demo_site, crawl):
     linked_articles = {u for u in links if urlsplit(u).path in {a.path for a in demo_site.articles()}}
     assert linked_articles and all(f"outlink: {u} L a/@href" in block.decode() for u in linked_articles)
     assert any(line.startswith("fetchTimeMs: ") for line in block.decode().splitlines())
+
+
+def test_pending_requests_waited_on_disk_and_their_folder_is_gone(crawl):
+    summary, files, _ = crawl
+    assert summary["requests_queued_in_memory"] == 0      # redirects included: every request pickled
+    assert sorted(p.name for p in files[0].parent.iterdir()) == sorted([p.name for p in files] + [SUMMARY])
