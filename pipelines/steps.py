@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Callable, ContextManager
 
 
+from spiders import jobdir
 from spiders.crawl import SUMMARY_NAME, writable_folder
 from spiders.progress import FAILED, read_events
 from spiders.runids import check_run_id
@@ -243,7 +244,10 @@ def _staged_json(store: Store, site: str, run_id: str, name: str) -> dict | None
 
 
 def _remove_if_done(out: Path) -> None:
-    """Drop the run folder once only the crawl summary is left in it."""
+    """Drop the run folder once only the crawl summary is left in it (and disk queues a killed
+    crawl may have left: nothing resumes from them)."""
+    if out.is_dir():
+        jobdir.remove_stale(out)
     leftovers = [p for p in out.iterdir() if p.name != SUMMARY_NAME] if out.is_dir() else []
     if out.is_dir() and not leftovers:
         (out / SUMMARY_NAME).unlink(missing_ok=True)
