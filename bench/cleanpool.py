@@ -1,6 +1,6 @@
 """The clean step on one worker against the default pool, on the same run, in one sitting.
 
-    .venv/bin/python bench/cleanpool.py DIR [--rounds 2] [--workers 1,auto] [--json FILE]
+    .venv/bin/python bench/cleanpool.py DIR [--rounds 2] [--workers 1,auto] [--publish-runs K] [--json FILE]
 
 DIR is a folder kept by `bench/crawl.py --keep DIR` (its site file, store and uploaded run).
 Each clean runs on a fresh copy of that store as it was before publish: without the run's
@@ -9,6 +9,9 @@ the same template). Each round runs
 `newsarchive clean` of that run once per worker setting, alternating, so a
 change of load hits both alike; it prints wall seconds, CPU seconds (workers included) and
 peak RSS (of the largest process), and the speed-up of each setting over the first.
+`--publish-runs K` then publishes the last clean's staged rows K times, each into the same
+store with its tables, manifest and staging area put back as they were before publish, and
+prints each run's peak RSS: one run's figure varies by tens of MB.
 """
 from __future__ import annotations
 
@@ -44,11 +47,35 @@ def fresh_store(work: Path) -> Path:
     return copy
 
 
+def step_env(work: Path, store: Path, workers: str = "auto") -> dict:
+    return {"NEWSARCHIVE_SITES_DIR": str(work / "sites"), "NEWSARCHIVE_STORE": str(store),
+            "NEWSARCHIVE_STAGING_DIR": str(work / "staging"), "PYTHONPATH": str(ROOT),
+            "NEWSARCHIVE_CLEAN_WORKERS": workers}
+
+
 def clean_once(work: Path, workers: str) -> dict:
-    env = {"NEWSARCHIVE_SITES_DIR": str(work / "sites"), "NEWSARCHIVE_STORE": str(fresh_store(work)),
-           "NEWSARCHIVE_STAGING_DIR": str(work / "staging"), "PYTHONPATH": str(ROOT),
-           "NEWSARCHIVE_CLEAN_WORKERS": workers}
+    env = step_env(work, fresh_store(work), workers)
     return timed([str(BIN / "newsarchive"), "clean", SITE, "--run-id", RUN_ID], ROOT, env)
+
+
+def publish_runs(work: Path, runs: int) -> list[float]:
+    """Peak RSS (MB) of each of `runs` publishes of the cleaned copy, from the same state."""
+    store = work / "cleanpool-store"
+    staged = store / layout.staging_key(SITE, RUN_ID, "")
+    kept = work / "cleanpool-staged"
+    shutil.rmtree(kept, ignore_errors=True)
+    shutil.copytree(staged, kept)
+    peaks = []
+    for _ in range(runs):
+        for table in ("articles", "captures"):
+            shutil.rmtree(store / table, ignore_errors=True)
+        (store / layout.manifest_key(SITE, RUN_ID)).unlink(missing_ok=True)
+        shutil.rmtree(staged, ignore_errors=True)
+        shutil.copytree(kept, staged)
+        t = timed([str(BIN / "newsarchive"), "publish", SITE, "--run-id", RUN_ID], ROOT, step_env(work, store))
+        peaks.append(round(t["rss_mb"], 1))
+        print(f"publish: peak RSS {t['rss_mb']:.1f} MB", file=sys.stderr, flush=True)
+    return peaks
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -56,6 +83,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("work", type=Path, help="a folder kept by bench/crawl.py --keep")
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--workers", default="1,auto", help="comma-separated NEWSARCHIVE_CLEAN_WORKERS values")
+    parser.add_argument("--publish-runs", type=int, default=0)
     parser.add_argument("--json", type=Path)
     args = parser.parse_args(argv)
     if not (args.work / "store").is_dir():
@@ -76,6 +104,11 @@ def main(argv: list[str] | None = None) -> int:
         wall = statistics.median(r["wall"] for r in found)
         print(f"| {setting} | {wall:.1f} | {statistics.median(r['cpu'] for r in found):.1f} "
               f"| {max(r['rss_mb'] for r in found):.0f} | {base / wall:.2f}× |")
+    if args.publish_runs:
+        peaks = publish_runs(args.work, args.publish_runs)
+        print(f"\npublish of the cleaned run, {len(peaks)} runs: peak RSS MB {peaks} "
+              f"(median {statistics.median(peaks)})")
+        runs["publish_peak_rss_mb"] = peaks
     if args.json:
         args.json.write_text(json.dumps(runs, indent=2))
     return 0
