@@ -19,8 +19,8 @@ from __future__ import annotations
 
 import zlib
 from dataclasses import dataclass, field
-from typing import Callable
 from functools import lru_cache
+from typing import Callable
 from urllib.parse import urldefrag, urljoin
 
 from lxml import etree
@@ -52,7 +52,7 @@ class ParsedPage:
     def parse(cls, url: str, body: bytes) -> "ParsedPage | None":
         if len(body) > LARGE_PAGE_BYTES:
             base, raw = _streamed_links(body)
-            return cls._of(url, base or url, raw, None, body, join=_uncached_absolute)
+            return cls._of(url, base or url, raw, None, body, join=_join)
         selector = Selector(body=body, type="html", base_url=url)
         base = selector.xpath("//base/@href").get() or url
         raw = ((element.tag, name, element.get(name))                  # lxml elements: no wrapper each
@@ -61,7 +61,7 @@ class ParsedPage:
 
     @classmethod
     def _of(cls, url: str, base: str, raw, selector: Selector | None, body: bytes,
-            join: Callable[[str, str], str] = None) -> "ParsedPage":
+            join: Callable[[str, str], str] | None = None) -> "ParsedPage":
         join, found = join or absolute, []
         for tag, name, value in raw:
             value = (value or "").strip()
@@ -101,9 +101,9 @@ def absolute(base: str, href: str) -> str:
     return _joined(base, href)
 
 
-def _uncached_absolute(base: str, href: str) -> str:
-    """For a large page's links: mostly each seen once, they would only push a site's
-    navigation out of the join cache (and fill it: ~10 MB)."""
+def _join(base: str, href: str) -> str:
+    """Join and escape, uncached: a large page's links are mostly each seen once, and would
+    only push a site's navigation out of the join cache (and fill it: ~10 MB)."""
     return safe_url_string(urljoin(base, href))
 
 
@@ -112,9 +112,8 @@ def _context(tag: str, attribute: str) -> str:
     return f"{tag}/@{attribute}"
 
 
-@lru_cache(maxsize=32768)    # ~10 MB full; on the bench site 4,096 missed 5 times as often
-def _joined(base: str, href: str) -> str:
-    return safe_url_string(urljoin(base, href))
+# ~10 MB full; on the bench site 4,096 joins missed 5 times as often
+_joined = lru_cache(maxsize=32768)(_join)
 
 
 def _streamed_links(body: bytes) -> tuple[str | None, list[tuple[str, str, str]]]:

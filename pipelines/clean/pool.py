@@ -8,9 +8,8 @@ The template-learning pass runs on the same workers, over the same slices.
 Worker processes are spawned, not forked: the parent holds boto3 clients and threads that a
 fork would copy mid-use. They do not import the parent's main module and may be started from a
 daemonic process (pipelines.clean.spawning), so a pool works in an Airflow task and in a Celery
-worker. They die with the parent (kill -9
-included): each watches its parent process, not the thread that started it, so a pool driven
-from a short-lived thread keeps its workers."""
+worker. They die with the parent (kill -9 included): each watches its parent process, not the
+thread that started it, so a pool driven from a short-lived thread keeps its workers."""
 from __future__ import annotations
 
 import os
@@ -97,9 +96,7 @@ class WarcPool:
                  run_id: str, workers: int):
         self.slices = [part for key, found in spans.items() for part in slices(found, key)]
         self.workers = workers
-        self.executor = ProcessPoolExecutor(
-            workers, mp_context=pool_spawn(), initializer=_start,
-            initargs=(store.uri, site, run_id, site.limits.max_response_bytes, os.getpid()))
+        self.executor = pool_of(workers, store.uri, site, run_id, site.limits.max_response_bytes)
 
     def __enter__(self) -> "WarcPool":
         return self
@@ -135,10 +132,11 @@ def cleaned(records: Iterable[ResponseRecord], clean_record: CleanRecord, site: 
         yield (record, *clean_record(record, site, run_id, boilerplate))
 
 
-def pool_of(workers: int, store_uri: str | None, site: SiteDefinition | None, run_id: str) -> ProcessPoolExecutor:
-    """A bare pool of clean workers (the WarcPool's, without its work)."""
+def pool_of(workers: int, store_uri: str | None, site: SiteDefinition | None, run_id: str,
+            max_body_bytes: int = 0) -> ProcessPoolExecutor:
+    """A pool of clean workers, each with the store, site and run of its tasks (the WarcPool's)."""
     return ProcessPoolExecutor(workers, mp_context=pool_spawn(), initializer=_start,
-                               initargs=(store_uri, site, run_id, 0, os.getpid()))
+                               initargs=(store_uri, site, run_id, max_body_bytes, os.getpid()))
 
 
 def _start(store_uri: str | None, site: SiteDefinition, run_id: str, max_body_bytes: int, parent_pid: int) -> None:

@@ -91,11 +91,12 @@ def _cleaned_on_pool(store, keys: list[str], site: SiteDefinition, run_id: str, 
                      workers: int | None):
     """On `workers` processes, or as many as the run's record count pays for (pool.default_workers)."""
     spans = {key: record_spans(store, key) for key in keys}
-    workers = workers or default_workers(sum(map(len, spans.values())))
+    records = sum(map(len, spans.values()))
+    workers = workers or default_workers(records)
     if workers == 1:
         yield from _cleaned_here(store, keys, site, run_id, template_version)
         return
-    logger.info("cleaning %d records on %d worker processes", sum(map(len, spans.values())), workers)
+    logger.info("cleaning %d records on %d worker processes", records, workers)
     pool = WarcPool(store, spans, site, run_id, workers)
     del spans                                   # the pool keeps only its slices
     with pool:
