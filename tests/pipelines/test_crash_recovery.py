@@ -4,6 +4,7 @@ Replay a failure with NEWSARCHIVE_TEST_SEED=<the printed seed>."""
 from __future__ import annotations
 
 import random
+import time
 
 import pytest
 
@@ -40,13 +41,22 @@ def s3(tmp_path_factory):
     stop_s3_server(server)
 
 
-def killed_then_finished(step, settings, rng, kills, log_dir, base_url=None) -> int:
-    """Start the step `kills` times, kill -9 each at a random moment, then re-run it to success."""
-    done = 0
+def killed_then_finished(step, settings, rng, kills, log_dir, base_url=None, finished_in: dict | None = None) -> int:
+    """Start the step `kills` times, kill -9 each at a random moment, then re-run it to success.
+    A step seen to finish before its kill (`finished_in`: the shortest time each step took)
+    is killed within that time from then on, so the windows follow the machine's speed."""
+    done, finished_in = 0, finished_in if finished_in is not None else {}
     for n in range(kills):
         extra = ("--base-url", base_url) if base_url else ()
+        lo, hi = WINDOWS[step]
+        if step in finished_in:
+            lo, hi = min(lo, 0.3 * finished_in[step]), min(hi, 0.9 * finished_in[step])
+        started = time.monotonic()
         proc = start_step(step, RUN, settings, log_dir / f"{step}-{n}.log", *extra)
-        done += kill_after(proc, rng.uniform(*WINDOWS[step]))
+        if kill_after(proc, rng.uniform(lo, hi)):
+            done += 1
+        else:
+            finished_in[step] = min(finished_in.get(step, float("inf")), time.monotonic() - started)
     run_until_done(step, RUN, settings, base_url)
     return done
 
@@ -55,7 +65,7 @@ def killed_then_finished(step, settings, rng, kills, log_dir, base_url=None) -> 
 def test_kill_9_at_random_moments_loses_and_doubles_nothing(s3, demo_site, tmp_path):
     print(f"seed {SEED}")
     rng = random.Random(SEED)
-    kills = 0
+    kills, finished_in = 0, {}
     crawl_trial = settings_for(s3.new_bucket(), tmp_path / "t0")
     kills += killed_then_finished("crawl", crawl_trial, rng, 2, tmp_path, demo_site.base_url)
     out = crawl_trial.run_dir(SITE, RUN)
@@ -75,7 +85,7 @@ def test_kill_9_at_random_moments_loses_and_doubles_nothing(s3, demo_site, tmp_p
         if trial:
             stage_warcs(settings, RUN, warcs, summary)
         for step, count in KILLS_PER_TRIAL.items():
-            kills += killed_then_finished(step, settings, rng, count, tmp_path)
+            kills += killed_then_finished(step, settings, rng, count, tmp_path, finished_in=finished_in)
         store = open_store(settings.store_uri)
         assert_same_archive(store, settings, baseline)
         manifest = steps.publish(SITE, RUN, settings)               # once more: a no-op ...
@@ -84,5 +94,5 @@ def test_kill_9_at_random_moments_loses_and_doubles_nothing(s3, demo_site, tmp_p
         before = [Archive(store).table(key).version() for key in (ARTICLES_TABLE, CAPTURES_TABLE)]
         steps.publish(SITE, RUN, settings)
         assert [Archive(store).table(key).version() for key in (ARTICLES_TABLE, CAPTURES_TABLE)] == before
-    print(f"{kills} processes killed mid-step")
+    print(f"{kills} processes killed mid-step; steps seen finishing before their kill: {finished_in}")
     assert kills >= 10, "the kill windows no longer fall inside the steps"
