@@ -27,7 +27,7 @@ from spiders.runids import check_run_id
 from spiders.siteconfig import SiteError, load_site
 from spiders.warcfiles import OPEN_SUFFIX
 
-from pipelines.errors import StepError
+from newsarchive.errors import StepError
 from pipelines.warc import cdxj
 from pipelines.warc import digestindex
 from pipelines.store import layout

@@ -123,7 +123,7 @@ def any_store(request) -> Store:
 @pytest.fixture(scope="session")
 def demo_site():
     """The bundled demo news site, served on a free port for the whole session."""
-    from spiders.demosite import DemoSite
+    from demosite import DemoSite
 
     with DemoSite() as site:
         yield site

@@ -15,7 +15,7 @@ from typing import Callable, Iterable, Iterator
 from spiders.dates import parse_time, to_utc
 from spiders.siteconfig import SiteDefinition
 
-from pipelines.errors import StepError
+from newsarchive.errors import StepError
 from pipelines.clean.decode import decode_page
 from pipelines.clean.fingerprint import fingerprint
 from pipelines.clean.pool import WarcPool, auto, cleaned, cores, default_workers

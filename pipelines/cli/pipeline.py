@@ -22,7 +22,7 @@ def cmd_sites(args) -> int:
 
 
 def cmd_demo_site(args) -> int:
-    from spiders.demosite import serve
+    from demosite import serve
 
     serve(port=args.port, revision=args.revision, fault=args.fault)
     return 0
@@ -78,8 +78,8 @@ def cmd_run(args) -> int:
 
 def cmd_demo(args) -> int:
     from pipelines import steps
-    from pipelines.errors import StepError
-    from spiders.demosite import DemoSite
+    from newsarchive.errors import StepError
+    from demosite import DemoSite
 
     settings = ui.settings(args)
     steps.open_checked_store(settings)

@@ -15,13 +15,9 @@ from pipelines.health import runstable
 from pipelines.archive.writer import Archive
 from pipelines.health.runhealth import run_health
 from pipelines.settings import PipelineSettings, open_checked_store
-from pipelines.errors import StepError
+from newsarchive.errors import CheckFailed, StepError
 
 log = logging.getLogger("newsarchive")
-
-
-class CheckFailed(StepError):
-    """A run's health check failed; the message names what changed."""
 
 
 def check(site_name: str, run_id: str, settings: PipelineSettings, kind: str = "manual",

@@ -4,7 +4,7 @@ becomes the step's error."""
 import pytest
 
 from pipelines import steps
-from pipelines.errors import StepError
+from newsarchive.errors import StepError
 from pipelines.settings import PipelineSettings
 from tests.faultsite import Canary
 from tests.spiders.test_scope import SITE

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from deltalake import DeltaTable
 
-from spiders.demosite import build_articles
+from demosite import build_articles
 from tests.support import free_port
 
 CLI = str(Path(sys.executable).with_name("newsarchive"))

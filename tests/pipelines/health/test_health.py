@@ -21,7 +21,7 @@ from pipelines.health import runcheck
 from pipelines import steps
 from pipelines.health.runstable import read_runs
 from pipelines.settings import PipelineSettings
-from spiders.demosite import DemoSite
+from demosite import DemoSite
 from spiders.siteconfig import Health
 
 CHROMIUM = "/usr/bin/chromium"

@@ -13,7 +13,7 @@ from pipelines.cli.main import main
 from pipelines.steps import StepError
 from pipelines.store import open_store
 from pipelines.archive.tables import ARTICLES_TABLE
-from spiders.demosite.content import build_articles
+from demosite.content import build_articles
 from spiders.siteconfig import load_site
 
 UTC = timezone.utc
