@@ -11,7 +11,7 @@ from email.utils import format_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
 
-from . import faults, images, pages
+from . import faults, images, pages, scripted
 from spiders.dates import parse_http_date
 from .content import SECTIONS, DemoArticle, build_articles, check_revision
 from .origins import AGENCY_ADDRESS, CDN_ADDRESS, Origins, agency_route, cdn_route
@@ -124,6 +124,8 @@ def route(path: str, base: str, revision: int, fault: str | None = None,
     found = _listing(cat, base, path) or _feeds(cat, base, path) or _assets(cat, path)
     if found:
         return found
+    if live := scripted.route(path, base):
+        return Response(live[0], live[1], live[2])
     if not path.endswith("/") and "." not in path.rsplit("/", 1)[-1]:
         if route(path + "/", base, revision, fault, origins).status == 200:
             return _redirect(base, path + "/")
@@ -179,6 +181,8 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _respond(self, send_body: bool) -> None:
         path, server = urlsplit(self.path).path or "/", self.server
+        if path == scripted.TRICKLE and server.role == "site":
+            return self._trickle(send_body)
         try:
             if server.role != "site":
                 response = other_origin(server.role, path)
@@ -212,6 +216,24 @@ class _Handler(BaseHTTPRequestHandler):
             self.wfile.write(body)
 
 
+    def _trickle(self, send_body: bool) -> None:
+        """A response that never finishes: headers, then a byte a second until the server stops
+        (or ten minutes pass) and never all the bytes it announced."""
+        self.send_response(200)
+        self.send_header("Content-Type", PNG)
+        self.send_header("Content-Length", "1000000")
+        self.end_headers()
+        self.close_connection = True
+        for _ in range(600 if send_body else 0):
+            if self.server.stopping.wait(1.0):
+                return
+            try:
+                self.wfile.write(b"\0")
+                self.wfile.flush()
+            except OSError:
+                return
+
+
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
 
@@ -219,6 +241,7 @@ class _Server(ThreadingHTTPServer):
         self.revision = check_revision(revision)
         self.fault = faults.check_fault(fault)
         self.role, self.roles = role, ()       # roles: the other origins serving beside this site
+        self.stopping = threading.Event()      # ends the responses that never finish
         super().__init__(address, _Handler)
 
 
@@ -303,6 +326,7 @@ class DemoSite:
         if self._server is None:
             return
         for server, thread in [(self._server, self._thread), *self._others]:
+            server.stopping.set()
             server.shutdown()
             server.server_close()
             thread.join()

@@ -23,6 +23,8 @@ from scrapy.exceptions import NotConfigured, StopDownload
 
 from . import __version__
 from . import wire
+from .browserpages import page_rendered
+from .browserrecords import render_metadata, rendered_parts, resource_record, resource_revisit
 from .dedup import DigestIndex
 from .evidence import fetch_failed
 from .links import PAGE_META, parse_wire_response
@@ -37,6 +39,7 @@ logger = logging.getLogger(__name__)
 _BYTES_META = "warc_bytes_received"
 _STARTED_META = "warc_fetch_started"
 _OUT_OF_TIME_META = "warc_out_of_time"
+RECORD_ID_META = "warc_record_id"      # the main record written for the request's response
 
 
 class WarcCapture:
@@ -67,6 +70,7 @@ class WarcCapture:
         crawler.signals.connect(ext.bytes_received, signal=signals.bytes_received)
         crawler.signals.connect(ext.response_downloaded, signal=signals.response_downloaded)
         crawler.signals.connect(ext.fetch_failed, signal=fetch_failed)
+        crawler.signals.connect(ext.page_rendered, signal=page_rendered)
         crawler.signals.connect(ext.spider_closed, signal=signals.spider_closed)
         return ext
 
@@ -120,7 +124,7 @@ class WarcCapture:
             main = revisit_record(request, response, fetched_at, earlier)
         else:
             main = response_record(request, response, fetched_at)
-        record_id = main.rec_headers.get_header("WARC-Record-ID")
+        record_id = request.meta[RECORD_ID_META] = main.rec_headers.get_header("WARC-Record-ID")
         records = [main, request_record(request, response, fetched_at, concurrent_to=record_id)]
         # parsed once: the spider's link discovery reads this parse from the request's meta
         page = request.meta[PAGE_META] = parse_wire_response(response, self.max_response_bytes)
@@ -165,6 +169,30 @@ class WarcCapture:
         self.stats.inc_value("warc/failure_records")
         kind = reason.split(":")[0]
         self.stats.inc_value(f"warc/failures/{kind}")
+
+    def page_rendered(self, request, response, render):
+        """A page rendered in the browser: its DOM and screenshot (revisits when unchanged) and
+        how the render went, tied to the page's record; a tab that crashed, a failure record."""
+        moment = datetime.now(timezone.utc)
+        page_record = request.meta.get(RECORD_ID_META)
+        if render.crashed and render.dom is None:
+            self.fetch_failed(request, f"browser: {render.crashed}")
+        records = []
+        for urn, payload, content_type in rendered_parts(render):
+            digest = payload_digest(payload)
+            earlier = self.index.unchanged(urn, digest)
+            if earlier:
+                records.append(resource_revisit(urn, moment, earlier, page_record))
+                continue
+            record = resource_record(urn, payload, content_type, moment, page_record,
+                                     render.truncated if urn.startswith("urn:dom:") else None)
+            records.append(record)
+            if not render.truncated:
+                self.index.remember(EarlierCapture(urn, digest, record.rec_headers.get_header("WARC-Date"),
+                                                   record.rec_headers.get_header("WARC-Record-ID")))
+        self.writer.write(*records, render_metadata(render, moment, page_record))
+        self.stats.inc_value("warc/records", len(records) + 1)
+        self.stats.inc_value("warc/rendered_pages")
 
     def spider_closed(self, spider, reason):
         files = self.writer.close()

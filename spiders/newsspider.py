@@ -23,7 +23,7 @@ from lxml import etree
 from . import requisites, sitemaps
 from .conditional import CONDITIONAL
 from .dedup import DigestIndex
-from .links import LinkFilter, SeenUrls, page_of
+from .links import LinkFilter, ParsedPage, SeenUrls, page_of
 from .siteconfig import SiteDefinition
 from .dates import try_parse_time
 from .window import Window, date_in_url
@@ -43,10 +43,22 @@ class NewsSpider(scrapy.Spider):
         self.follow_links = window is None or not site.window_by_dates
         self.links = LinkFilter()
         self.requisites_asked = SeenUrls()      # a site's pages share their assets: one Request each
+        self.browser = None                     # spiders.browserpages.BrowserPages, for [browser] sites
+
+    @classmethod
+    def from_crawler(cls, crawler, *args, **kwargs):
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        if spider.site.browser.enabled:
+            from .browserpages import BrowserPages
+            spider.browser = BrowserPages(crawler, spider.site.browser)
+        return spider
 
     async def start(self):
         for url in self.recheck:
-            yield scrapy.Request(url, callback=self.parse_article, priority=2, meta=dict(CONDITIONAL))
+            if self.site.browser.renders(is_article=True):
+                yield scrapy.Request(url, callback=self.parse_rendered, priority=2)
+            else:
+                yield scrapy.Request(url, callback=self.parse_article, priority=2, meta=dict(CONDITIONAL))
         dated = self.window is not None and self.site.window_by_dates
         if self.window is None or dated:
             if self.site.discovery.sitemaps_from_robots and not self.site.politeness.obey_robots:
@@ -58,7 +70,7 @@ class NewsSpider(scrapy.Spider):
                 yield scrapy.Request(self.site.absolute(url), callback=self.parse_feed)
         if not dated:
             for url in self.site.start_urls:
-                yield scrapy.Request(self.site.absolute(url), callback=self.parse_listing)
+                yield scrapy.Request(self.site.absolute(url), callback=self._listing_callback())
 
     # -- discovery -----------------------------------------------------------
     def robots_fetched(self, response):
@@ -102,8 +114,8 @@ class NewsSpider(scrapy.Spider):
             if links and self._dated_in_window(when[0] if when else None):
                 yield from self._article_request(response, links[0].strip())
 
-    def parse_listing(self, response):
-        page = page_of(response)
+    def parse_listing(self, response, page=None):
+        page = page or page_of(response)
         if page is None:
             return
         depth = response.meta.get("depth", 0) + 1
@@ -114,7 +126,10 @@ class NewsSpider(scrapy.Spider):
                 if self._url_date_in_window(url):
                     yield from self._article_request(response, url)
             elif self.site.is_listing(url):
-                yield response.follow(url, callback=self.parse_listing)
+                yield response.follow(url, callback=self._listing_callback())
+
+    def _listing_callback(self):
+        return self.parse_rendered if self.site.browser.renders(is_article=False) else self.parse_listing
 
     # -- articles and what they need for replay -------------------------------
     def parse_article(self, response):
@@ -128,6 +143,20 @@ class NewsSpider(scrapy.Spider):
         yield from self.requisite_requests(requisites.html_requisites(page.selector, response.url))
         if self.follow_links:
             yield from self.parse_listing(response)
+
+    async def parse_rendered(self, response):
+        """A page of a [browser] site: rendered in Chromium, which loads what it needs through
+        the crawl (spiders.browserpages); its links are read from the rendered DOM."""
+        article = self.site.is_article(response.url)
+        page = page_of(response)
+        if response.status != 200 or page is None:
+            return
+        render = await self.browser.render(response)
+        if render.dom:
+            page = ParsedPage.parse(response.url, render.dom) or page
+        if self.follow_links or not article:
+            for request in self.parse_listing(response, page):
+                yield request
 
     def parse_asset(self, response):
         if requisites.is_css(response) and hasattr(response, "text"):
@@ -146,6 +175,10 @@ class NewsSpider(scrapy.Spider):
 
     def _article_request(self, response, url, meta=None):
         if url and self.site.is_article(url):
+            if self.site.browser.renders(is_article=True):
+                # never conditional: a page built by scripts changes while its HTML shell does not
+                yield response.follow(url, callback=self.parse_rendered, priority=1, meta=meta or {})
+                return
             yield response.follow(url, callback=self.parse_article, priority=1, meta={**CONDITIONAL, **(meta or {})})
 
     # -- the window ------------------------------------------------------------

@@ -11,6 +11,8 @@ from urllib.parse import urlsplit
 from scrapy import Request
 from scrapy.exceptions import IgnoreRequest
 
+from .addresses import non_public_literal
+from .browserpages import BROWSER_META
 from .requisites import REQUISITE_META
 from .siteconfig import SiteDefinition
 
@@ -74,17 +76,48 @@ class RequisiteScope:
     def refusal(self, request) -> str | None:
         parts = urlsplit(request.url)
         if request.meta.get(REQUISITE_META):
-            if not self.settings.enabled:
-                return "requisites are not fetched for this site"
-            if self.settings.skips(parts.hostname):
-                return f"host {parts.hostname} is skipped for requisites"
-            reason = _basic_refusal(request.url)
-            if reason is None:
-                self.hosts.add(parts.netloc)
-            return reason
+            return self.admit(request.url)
         if parts.path == "/robots.txt" and parts.netloc in self.hosts:
             return _basic_refusal(request.url)
         return "not a requisite"
+
+    def admit(self, url: str) -> str | None:
+        """Why a requisite at `url` may not be fetched, or None (its host's robots.txt may then be)."""
+        parts = urlsplit(url)
+        if not self.settings.enabled:
+            return "requisites are not fetched for this site"
+        if self.settings.skips(parts.hostname):
+            return f"host {parts.hostname} is skipped for requisites"
+        reason = _basic_refusal(url)
+        if reason is None:
+            self.hosts.add(parts.netloc)
+        return reason
+
+
+class BrowserScope:
+    """What a page rendered in the browser may load (spiders.browserpages). Its navigations
+    stay on the site's hosts and ports. Its subresources may come from other hosts, as
+    requisites do (never `skip_hosts`), but only on ports 80 and 443 and never from a
+    loopback or private address the site file does not name: a site's permission for
+    private networks covers its own hosts, not wherever a page's script points."""
+
+    def __init__(self, scope: SiteScope, requisites: RequisiteScope):
+        self.scope, self.requisites = scope, requisites
+        self.site_hosts = {host for host, _ in scope.allowed}
+
+    def refusal(self, url: str, kind: str) -> str | None:
+        reason = self.scope.refusal(url)
+        if reason is None or kind == "page":
+            return reason
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+        if host in self.site_hosts or _basic_refusal(url):
+            return reason
+        if (parts.port or DEFAULT_PORTS[parts.scheme]) not in DEFAULT_PORTS.values():
+            return f"port {parts.port} of {host}: a page may load from other hosts on ports 80 and 443 only"
+        if non_public_literal(host) or host == "localhost" or host.endswith(".localhost"):
+            return f"{host} is a loopback or private address the site does not name"
+        return self.requisites.admit(url)
 
 
 class ScopeMiddleware:
@@ -96,6 +129,7 @@ class ScopeMiddleware:
 
     def __init__(self, crawler, scope: SiteScope, requisites: RequisiteScope | None = None):
         self.crawler, self.scope, self.requisites = crawler, scope, requisites
+        self.browser = BrowserScope(scope, requisites) if requisites is not None else None
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -118,10 +152,11 @@ class ScopeMiddleware:
                 yield item
 
     def _refuse(self, request) -> str | None:
-        reason = self.scope.refusal(request.url)
-        if reason is not None and self.requisites is not None:
-            other = self.requisites.refusal(request)
-            reason = other if other is None or request.meta.get(REQUISITE_META) else reason
+        kind = request.meta.get(BROWSER_META)
+        if kind is not None and self.browser is not None:
+            reason = self.browser.refusal(request.url, kind)
+        else:
+            reason = self._crawl_refusal(request)
         if reason is None:
             return None
         stats = self.crawler.stats
@@ -129,4 +164,11 @@ class ScopeMiddleware:
         listed = stats.get_value("scope/blocked_urls") or []
         if len(listed) < BLOCKED_LIST_MAX:
             stats.set_value("scope/blocked_urls", listed + [f"{request.url} ({reason})"])
+        return reason
+
+    def _crawl_refusal(self, request) -> str | None:
+        reason = self.scope.refusal(request.url)
+        if reason is not None and self.requisites is not None:
+            other = self.requisites.refusal(request)
+            reason = other if other is None or request.meta.get(REQUISITE_META) else reason
         return reason

@@ -84,6 +84,24 @@ class Requisites(_Section):
         return any(host == h or host.endswith("." + h) for h in self.skip_hosts)
 
 
+class Browser(_Section):
+    """Pages rendered in headless Chromium, for sites that build them with scripts
+    (docs/warc.md, "Browser capture"). Every request a page makes goes through the crawl's
+    own downloader, under the same rules as any other fetch; see spiders/browserpages.py."""
+
+    enabled: bool = False
+    pages: Literal["articles", "all"] = "articles"   # which pages: articles, or listings too
+    tabs: int = Field(2, ge=1, le=8)                 # pages rendered at once
+    page_seconds: float = Field(30, gt=0, le=600)    # then the page is recorded as it stands, truncated
+    idle_seconds: float = Field(1.0, ge=0, le=30)    # the network quiet this long: the page is loaded
+    max_scrolls: int = Field(20, ge=0, le=500)       # viewport heights scrolled (lazy images, load more)
+    max_requests: int = Field(300, ge=1, le=10_000)  # requests one page may make; then it is stopped
+    screenshot: bool = True
+
+    def renders(self, is_article: bool) -> bool:
+        return self.enabled and (is_article or self.pages == "all")
+
+
 class Schedule(_Section):
     """When runs happen and which stretch of time each one covers.
 
@@ -184,6 +202,7 @@ class SiteDefinition(_Section):
     limits: Limits = Limits()
     scope: Scope = Scope()
     requisites: Requisites = Requisites()
+    browser: Browser = Browser()
     schedule: Schedule = Schedule()
     discovery: Discovery = Discovery()
     health: Health = Health()
