@@ -65,17 +65,27 @@ def parse_html(html: bytes | str):
     return tree
 
 
+RENDERED_SOURCE = "rendered DOM"
+
+
 def extract_article(html: bytes | str, url: str, template: sitetemplate.Boilerplate | None = None,
-                    tree=None) -> Article:
+                    tree=None, rendered: bytes | str | None = None) -> Article:
     """The article in `html`, or NotAnArticle with the reason; `template` holds the blocks
-    that repeat across the site's pages; `tree` is the page already parsed (it is edited)."""
+    that repeat across the site's pages; `tree` is the page already parsed (it is edited).
+    With `rendered` (the page's DOM after a browser ran its scripts), the body is read from
+    it, and the metadata from `html` as served, a field it lacks from the DOM."""
     tree = parse_html(html) if tree is None else tree
     try:
         meta = extract_metadata(tree, url)
+        if rendered is not None:
+            tree = parse_html(rendered) if rendered is not html else tree
+            _fill_from_rendered(meta, extract_metadata(tree, url) if rendered is not html else meta)
         links = boilerplate.link_texts(tree)
         repeated = sitetemplate.repeated_texts(tree, template)
         if repeated:
             meta.sources["body"] = template.label
+        if rendered is not None:
+            meta.sources["body"] = RENDERED_SOURCE + (f" ({template.label})" if repeated else "")
         # edits the tree: everything that reads it comes first
         _drop_scripts(tree)
         body = _body(tree, url, links, repeated)
@@ -88,6 +98,16 @@ def extract_article(html: bytes | str, url: str, template: sitetemplate.Boilerpl
         raise NotAnArticle("no title")
     return Article(**{**vars(meta), "canonical_url": meta.canonical_url or url},
                    url=url, text=text, markdown=md)
+
+
+def _fill_from_rendered(meta: Metadata, from_dom: Metadata) -> None:
+    """Fields the served HTML does not give, as the rendered DOM gives them."""
+    if from_dom is meta:
+        return
+    for name, value in vars(from_dom).items():
+        if name != "sources" and value and not getattr(meta, name):
+            setattr(meta, name, value)
+            meta.sources[name] = f"{RENDERED_SOURCE}: {from_dom.sources.get(name, '')}".rstrip(": ")
 
 
 def _drop_scripts(tree) -> None:

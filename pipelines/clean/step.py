@@ -7,6 +7,7 @@ template (pipelines.clean.sitetemplate) on top of the site's earlier runs; the n
 template version is saved in the store and used for every page of the run."""
 from __future__ import annotations
 
+import functools
 import json
 import logging
 from dataclasses import dataclass, field
@@ -18,6 +19,7 @@ from spiders.siteconfig import SiteDefinition
 from newsarchive.errors import StepError
 from pipelines.clean.decode import decode_page
 from pipelines.clean.fingerprint import fingerprint
+from pipelines.clean.rendered import RenderedPages
 from pipelines.clean.pool import WarcPool, auto, cleaned, cores, default_workers
 from pipelines.clean.extract import EXTRACTOR_VERSION, Article, NotAnArticle, extract_article, parse_html
 from pipelines.clean.sitetemplate import Boilerplate, SiteTemplate, TemplateStore, page_keys
@@ -69,32 +71,42 @@ def clean_stream(store, keys: Iterable[str], site: SiteDefinition, run_id: str,
     processes (default: pool.default_workers); nothing of the run is held but a few chunks."""
     keys = list(keys)
     workers = workers or (None if auto() and cores() > 1 else default_workers())
+    clean = _clean_for(store, keys, site)
     if workers == 1:
-        rows = _cleaned_here(store, keys, site, run_id, template_version)
+        rows = _cleaned_here(store, keys, site, run_id, template_version, clean)
     else:
-        rows = _cleaned_on_pool(store, keys, site, run_id, template_version, workers)
+        rows = _cleaned_on_pool(store, keys, site, run_id, template_version, workers, clean)
     for record, capture, article in rows:
         if progress:
             progress(record)
         yield capture, article
 
 
-def _cleaned_here(store, keys: list[str], site: SiteDefinition, run_id: str, template_version: int | None):
+def _clean_for(store, keys: list[str], site: SiteDefinition):
+    """clean_record, with the run's rendered DOMs for a site with browser capture."""
+    if not site.browser.enabled:
+        return clean_record
+    rendered = RenderedPages.scan(store, keys)
+    return functools.partial(clean_record, rendered=rendered) if rendered else clean_record
+
+
+def _cleaned_here(store, keys: list[str], site: SiteDefinition, run_id: str, template_version: int | None,
+                  clean=None):
     boilerplate = _boilerplate(store, keys, site, template_version, lambda: learn_template(
         store, keys, site, TemplateStore(store).load(site.name) or SiteTemplate(site.name)))
     records = (record for key in keys
                for record in iter_responses(store, key, site.limits.max_response_bytes, failures=True))
-    return cleaned(records, clean_record, site, run_id, boilerplate)
+    return cleaned(records, clean or clean_record, site, run_id, boilerplate)
 
 
 def _cleaned_on_pool(store, keys: list[str], site: SiteDefinition, run_id: str, template_version: int | None,
-                     workers: int | None):
+                     workers: int | None, clean=None):
     """On `workers` processes, or as many as the run's record count pays for (pool.default_workers)."""
     spans = {key: record_spans(store, key) for key in keys}
     records = sum(map(len, spans.values()))
     workers = workers or default_workers(records)
     if workers == 1:
-        yield from _cleaned_here(store, keys, site, run_id, template_version)
+        yield from _cleaned_here(store, keys, site, run_id, template_version, clean)
         return
     logger.info("cleaning %d records on %d worker processes", records, workers)
     pool = WarcPool(store, spans, site, run_id, workers)
@@ -105,7 +117,7 @@ def _cleaned_on_pool(store, keys: list[str], site: SiteDefinition, run_id: str, 
             for page_id, keys_of_page in pool.learned(page_blocks):
                 template.learn(page_id, keys_of_page)
             return template
-        yield from pool.cleaned(clean_record, _boilerplate(store, keys, site, template_version, learn))
+        yield from pool.cleaned(clean or clean_record, _boilerplate(store, keys, site, template_version, learn))
 
 
 def _boilerplate(store, keys: list[str], site: SiteDefinition, template_version: int | None,
@@ -142,10 +154,10 @@ def page_blocks(record: ResponseRecord, site: SiteDefinition) -> tuple[str, set[
 
 
 def clean_record(record: ResponseRecord, site: SiteDefinition, run_id: str,
-                 template: Boilerplate | None = None) -> tuple[dict, dict | None]:
+                 template: Boilerplate | None = None, rendered: RenderedPages | None = None) -> tuple[dict, dict | None]:
     capture = _capture_row(record, site, run_id)
     try:
-        article = _article(record, site, template)
+        article = _article(record, site, template, rendered)
     except NotAnArticle as exc:
         capture["skip_reason"] = str(exc)
         return capture, None
@@ -154,15 +166,20 @@ def clean_record(record: ResponseRecord, site: SiteDefinition, run_id: str,
     return capture, row
 
 
-def _article(record: ResponseRecord, site: SiteDefinition, template: Boilerplate | None) -> Article:
-    _check_article_record(record, site)
-    return extract_article(decode_page(record.body, record.content_type), record.url, template)
+def _article(record: ResponseRecord, site: SiteDefinition, template: Boilerplate | None,
+             rendered: RenderedPages | None = None) -> Article:
+    dom = rendered.dom_of(record.record_id) if rendered and not record.failure else None
+    _check_article_record(record, site, rendered=dom is not None)
+    if dom is not None and record.record_type == "revisit":
+        # the HTML as served is unchanged (the revisit), the page as rendered is not: all from the DOM
+        return extract_article(dom, record.url, template, rendered=dom)
+    return extract_article(decode_page(record.body, record.content_type), record.url, template, rendered=dom)
 
 
-def _check_article_record(record: ResponseRecord, site: SiteDefinition) -> None:
+def _check_article_record(record: ResponseRecord, site: SiteDefinition, rendered: bool = False) -> None:
     if record.failure:
         raise NotAnArticle(f"fetch failed ({record.failure})")
-    if record.record_type != "response":
+    if record.record_type != "response" and not (rendered and record.record_type == "revisit"):
         raise NotAnArticle(f"{record.record_type} record")
     if record.status != 200:
         raise NotAnArticle(f"HTTP status {record.status}")

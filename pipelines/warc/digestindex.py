@@ -21,6 +21,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from warcio.archiveiterator import ArchiveIterator
 
+from spiders.browserrecords import page_of_urn
 from spiders.dedup import SCHEMA
 
 from pipelines.store import Store, layout
@@ -55,7 +56,12 @@ def full_captures(store: Store, key: str) -> Iterable[dict]:
     """Whole 200 responses of one stored WARC (revisits point at these; they are not new references)."""
     with store.open(key) as stream:
         for record in ArchiveIterator(stream):
-            if record.rec_type != "response" or record.rec_headers.get_header("WARC-Truncated"):
+            if record.rec_headers.get_header("WARC-Truncated"):
+                continue
+            if record.rec_type == "resource" and page_of_urn(record.rec_headers.get_header("WARC-Target-URI") or ""):
+                yield _rendered_capture(record, key)      # a page's rendered DOM or screenshot
+                continue
+            if record.rec_type != "response":
                 continue
             if record.http_headers is None or record.http_headers.get_statuscode() != "200":
                 continue
@@ -67,6 +73,14 @@ def full_captures(store: Store, key: str) -> Iterable[dict]:
                    "etag": record.http_headers.get_header("ETag"),
                    "last_modified": record.http_headers.get_header("Last-Modified"),
                    "requisites": _requisites(record)}
+
+
+def _rendered_capture(record, key: str) -> dict:
+    headers = record.rec_headers
+    return {"url": headers.get_header("WARC-Target-URI"), "payload_digest": headers.get_header("WARC-Payload-Digest")
+            or headers.get_header("WARC-Block-Digest"), "warc_date": headers.get_header("WARC-Date"),
+            "record_id": headers.get_header("WARC-Record-ID"), "warc_key": key,
+            "etag": None, "last_modified": None, "requisites": None}
 
 
 def _requisites(record) -> list[str] | None:
