@@ -25,11 +25,13 @@ from scrapy.exceptions import IgnoreRequest
 
 from .browsertab import TARGET_KEY, PageRender, render
 from .chromium import Chromium
+from .processmemory import tree_pss
 
 logger = logging.getLogger(__name__)
 
 page_rendered = object()            # signal: (request, response, render: PageRender)
 BROWSER_META = "browser"            # request meta: "page" (a top-level navigation) or "subresource"
+MEMORY_SAMPLE_SECONDS = 1.0
 PAGES_PER_BROWSER = 100             # then a fresh browser: what one leaks, it leaks for a while only
 _HOP_BY_HOP = {"content-encoding", "content-length", "transfer-encoding", "connection", "keep-alive"}
 _NOT_FORWARDED = {"user-agent", "accept-encoding", "host", "connection", "proxy-connection"}
@@ -45,6 +47,12 @@ class BrowserPages:
         self._profiles = tempfile.mkdtemp(prefix="newsarchive-chromium-")
         self._serial = 0
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
+        self._sampler = None
+
+    def _sample_memory(self) -> None:
+        """The crawl's peak memory with its browser (PSS of the whole process tree), for the summary."""
+        peak = max(tree_pss(), self.crawler.stats.get_value("browser/peak_tree_pss", 0))
+        self.crawler.stats.set_value("browser/peak_tree_pss", peak)
 
     async def render(self, response) -> PageRender:
         """Render a fetched page; its records are written when `page_rendered` is handled."""
@@ -65,6 +73,10 @@ class BrowserPages:
                 await old.close()           # idle: ended now; else when its last tab is done
             else:
                 asyncio.ensure_future(self._close_when_idle(old))
+        if self._sampler is None:
+            from twisted.internet.task import LoopingCall
+            self._sampler = LoopingCall(self._sample_memory)
+            self._sampler.start(MEMORY_SAMPLE_SECONDS)
         if self.browser is None:
             self._serial += 1
             user_agent = self.crawler.settings.get("USER_AGENT")
@@ -118,6 +130,8 @@ class BrowserPages:
         shutil.rmtree(self._profiles, ignore_errors=True)
 
     def spider_closed(self, spider, reason):
+        if self._sampler is not None and self._sampler.running:
+            self._sampler.stop()
         if self.browser is not None:
             self.browser.kill()          # nothing is waiting on it any more: no grace needed
             self.browser = None

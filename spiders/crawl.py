@@ -90,7 +90,18 @@ def _summary(site: str, run_id: str, stats: dict, window: Window | None = None) 
         "window_entries_outside": stats.get("window/entries_outside", 0),
         "window_undated_entries": stats.get("window/undated_entries", 0),
         "window_sitemaps_pruned": stats.get("window/sitemaps_pruned", 0),
+        "browser": _browser_summary(stats),
     }
+
+
+def _browser_summary(stats: dict) -> dict | None:
+    """Pages rendered in the browser (spiders.browserpages), or None for a crawl without."""
+    if not stats.get("browser/pages"):
+        return None
+    return {"pages": stats["browser/pages"], "requests": stats.get("browser/requests", 0),
+            "refused": stats.get("browser/refused", 0), "crashed": stats.get("browser/crashed", 0),
+            "truncated": {k.rsplit("/", 1)[1]: v for k, v in stats.items() if k.startswith("browser/truncated/")},
+            "peak_tree_pss_mb": round(stats.get("browser/peak_tree_pss", 0) / 2**20, 1)}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -26,6 +26,7 @@ class Fetch:
 @dataclass
 class PageLoad:
     fetches: dict[str, Fetch] = field(default_factory=dict)    # request id -> what happened
+    value: object = None                                       # what `expression` gave, at the end
 
     def by_url(self) -> dict[str, Fetch]:
         return {f.url: f for f in self.fetches.values()}
@@ -76,8 +77,10 @@ class Chromium:
         message, self._buffer = self._buffer.split(b"\0", 1)
         return json.loads(message)
 
-    def load(self, url: str, settle: float = 2.0, timeout: float = 60) -> PageLoad:
-        """Open `url` in a new tab; record requests until the load event and `settle` quiet seconds."""
+    def load(self, url: str, settle: float = 2.0, timeout: float = 60, expression: str | None = None,
+             scroll: int = 0) -> PageLoad:
+        """Open `url` in a new tab; record requests until the load event and `settle` quiet seconds
+        (after `scroll` viewport heights down, one a second); then evaluate `expression` in it."""
         target = self.send("Target.createTarget", url="about:blank")["targetId"]
         session = self.send("Target.attachToTarget", targetId=target, flatten=True)["sessionId"]
         self.send("Network.enable", session)
@@ -88,6 +91,10 @@ class Chromium:
         page, loaded, quiet_since = PageLoad(), False, time.monotonic()
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline and not (loaded and time.monotonic() - quiet_since > settle):
+            if loaded and scroll and time.monotonic() - quiet_since > 1.0:
+                scroll -= 1
+                self.send("Runtime.evaluate", session, expression="window.scrollBy(0, window.innerHeight)")
+                quiet_since = time.monotonic()
             try:
                 event = self._events.pop(0) if self._events else self._receive(timeout=0.2)
             except TimeoutError:
@@ -97,6 +104,9 @@ class Chromium:
             loaded |= event.get("method") == "Page.loadEventFired"
             if _record(page, event.get("method"), event.get("params", {})):
                 quiet_since = time.monotonic()
+        if expression:
+            page.value = self.send("Runtime.evaluate", session, expression=expression,
+                                   returnByValue=True).get("result", {}).get("value")
         self.send("Target.closeTarget", targetId=target)
         return page
 
