@@ -25,6 +25,7 @@ COUNT = 8                      # script-built articles
 FIRST_PAGE = 4                 # listed in the served section page; the rest load on scroll
 MORE_PER_PAGE = 2
 LAZY_IMAGES = 3                # per article, each a screen further down
+ALL = "/live/all/"             # every entry, served: the benchmark's start page
 HOSTILE = "/live/hostile/"
 TRICKLE = "/live/hostile/slow.png"    # served a byte a second, never finished (see server.py)
 JSON_TYPE = "application/json"
@@ -143,6 +144,13 @@ def listing_page(base: str) -> str:
     return _page(base, SECTION, "Live — Demo Daily", "Pages built by scripts.", "", main)
 
 
+def all_page(base: str) -> str:
+    """Every entry of the section, served (for comparing crawls with and without a browser)."""
+    entries = "".join(f'<li><a href="{a.path}">{escape(a.headline)}</a></li>\n' for a in articles())
+    return _page(base, ALL, "All live pages — Demo Daily", "Every page built by scripts.", "",
+                 f'<h1>All live pages</h1>\n<ul>\n{entries}</ul>\n')
+
+
 def listing_more(page: int) -> dict:
     start = FIRST_PAGE + (page - 2) * MORE_PER_PAGE
     chosen = articles()[start:start + MORE_PER_PAGE] if page >= 2 else ()
@@ -170,6 +178,8 @@ def route(path: str, base: str) -> tuple[int, str, bytes] | None:
                "/live/static/hostile.js": HOSTILE_JS}
     if path == SECTION:
         return 200, html, listing_page(base).encode()
+    if path == ALL:
+        return 200, html, all_page(base).encode()
     if path in by_path:
         return 200, html, article_page(base, by_path[path]).encode()
     if path in scripts:
