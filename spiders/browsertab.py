@@ -25,10 +25,13 @@ Fetcher = Callable[[dict], Awaitable[dict | str]]
 
 _DOM = ("(document.doctype ? new XMLSerializer().serializeToString(document.doctype) + '\\n' : '')"
         " + document.documentElement.outerHTML")
-# a viewport down, then a pause for the page to see it (IntersectionObserver fires on a frame)
-_SCROLL = ("new Promise(function (done) { window.scrollBy(0, window.innerHeight); setTimeout(function () {"
-           " done([window.scrollY + window.innerHeight, document.documentElement.scrollHeight]); }, %d); })")
-_SCROLL_PAUSE_MS = 150
+# A viewport down, then two frames (IntersectionObserver reports on a rendered frame) and a
+# pause for the page's callbacks; a second at most, should frames not come.
+_SCROLL = ("new Promise(function (done) { window.scrollBy(0, window.innerHeight);"
+           " var end = function () { done([window.scrollY + window.innerHeight, document.documentElement.scrollHeight]); };"
+           " var timer = setTimeout(end, 1000); requestAnimationFrame(function () { requestAnimationFrame(function () {"
+           " setTimeout(function () { clearTimeout(timer); end(); }, %d); }); }); })")
+_SCROLL_PAUSE_MS = 100
 _SETTLE_STEP = 0.05
 TARGET_KEY = "targetId"                   # added to a paused request's params: the tab's target
 
