@@ -7,6 +7,13 @@ FROM apache/airflow:3.3.2-python3.11
 # /opt/newsarchive belongs to the airflow user and group 0 (group-writable), as the
 # base image does for its own folders, so the image also runs under an arbitrary UID.
 USER root
+# Debian's Chromium, for sites crawled with browser capture ([browser] in a site file;
+# docs/warc.md). About 300 MB: build with --build-arg WITH_CHROMIUM=0 when no site needs it.
+ARG WITH_CHROMIUM=1
+RUN if [ "$WITH_CHROMIUM" = 1 ]; then \
+      apt-get update && apt-get install -y --no-install-recommends chromium \
+      && rm -rf /var/lib/apt/lists/*; \
+    fi
 RUN mkdir -p /opt/newsarchive/staging \
  && chown -R airflow:0 /opt/newsarchive \
  && chmod -R g+rwX /opt/newsarchive
