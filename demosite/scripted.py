@@ -6,7 +6,8 @@ scrolled. A crawler that does not run scripts archives no body at all.
 
 /live/hostile/ is a page written against the crawler: it calls a canary on another port, a
 private address and `localhost`, over fetch, an image, a beacon, a WebSocket and an iframe;
-it requests in an endless loop; and one of its images never finishes loading.
+it asks for a path robots.txt disallows; it requests in an endless loop; and one of its
+images never finishes loading.
 
 None of these pages is linked from the rest of the site, so its crawls are unchanged; the
 `demo-live` site file crawls them."""
@@ -74,6 +75,7 @@ HOSTILE_JS = """\
     try { navigator.sendBeacon(t + "?beacon", "x"); } catch (e) {}
     try { new WebSocket(t.replace(/^http/, "ws") + "?socket"); } catch (e) {}
   });
+  fetch("/private/hostile-probe").catch(function () {});      // robots.txt disallows /private/
   var frame = document.createElement("iframe"); frame.src = targets[0] + "?frame"; document.body.appendChild(frame);
   (function loop(n) {
     fetch("/live/hostile/ping?n=" + n).then(function () { loop(n + 1); }, function () { loop(n + 1); });

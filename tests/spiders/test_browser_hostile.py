@@ -1,6 +1,6 @@
 """The demo's hostile script page (/live/hostile/) crawled in browser mode: it calls a canary on
 another port, a private address and `localhost` (fetch, image, beacon, WebSocket, iframe),
-requests in an endless loop and never finishes loading. Nothing may reach the canaries, no
+asks for a path robots.txt disallows, requests in an endless loop and never finishes loading. Nothing may reach the canaries, no
 private address may be fetched, and the crawl must end within its time and memory bounds.
 
 A tab that crashes is recorded and the browser goes on with the next page."""
@@ -136,6 +136,8 @@ def test_the_hostile_page_reaches_no_canary_and_no_private_address(hostile_site,
                      if kind == "metadata" and b"failure: out of scope" in body}
     port = urlsplit(hostile_site.base_url).port
     assert {f"127.0.0.1:{port + 1}", f"127.0.0.2:{port + 1}", f"127.0.0.2:{port}", f"localhost:{port}"} <= refused_hosts, refused
+    robots = [uri for kind, uri, _, body in crawl["records"] if kind == "metadata" and b"refused by robots.txt" in body]
+    assert [urlsplit(u).path for u in robots] == ["/private/hostile-probe"], "robots.txt holds for a page's scripts"
     browser = crawl["summary"]["browser"]
     assert browser["truncated"] == {"requests": 1}, "the request loop was stopped at the page's limit"
     pings = [uri for kind, uri, _, _ in crawl["records"] if kind == "response" and "/live/hostile/ping" in uri]
