@@ -31,6 +31,7 @@ def run(site_name: str, out_dir: Path, run_id: str, base_url: str | None, sites_
     from .newsspider import NewsSpider
 
     site = load_site(site_name, sites_dir).with_base_url(base_url)
+    check_browser(site)
     settings = CrawlSettings.from_env().scrapy_settings(site, out_dir, run_id)
     settings["WARC_DEDUP_INDEX"] = str(dedup_index or "")
     settings["PROGRESS_FD"] = progress_fd
@@ -42,6 +43,17 @@ def run(site_name: str, out_dir: Path, run_id: str, base_url: str | None, sites_
         process.crawl(crawler, site=site, window=window, recheck=[_moved(u, site) for u in recheck])
         process.start()
     return _summary(site.name, run_id, crawler.stats.get_stats(), window)
+
+
+def check_browser(site) -> None:
+    """A site with browser capture needs Chromium: say so before anything is fetched."""
+    if not site.browser.enabled:
+        return
+    from .chromium import BrowserGone, find_chromium
+    try:
+        find_chromium()
+    except BrowserGone as exc:
+        raise SiteError(f"site {site.name} has [browser] enabled, but {exc}") from None
 
 
 def _moved(url: str, site) -> str:

@@ -147,3 +147,13 @@ def test_a_crashed_tab_leaves_a_failure_record(capture):
     failures = [r for r in records if r.kind == "metadata" and b"failure:" in r.body]
     assert len(failures) == 1 and b"browser: the tab crashed" in failures[0].body
     assert not [r for r in records if r.kind == "resource"]
+
+
+def test_a_browser_site_without_chromium_fails_at_once_with_one_line(monkeypatch):
+    from spiders import chromium
+    from spiders.crawl import check_browser
+
+    monkeypatch.setattr(chromium, "BINARIES", ("/nonexistent/chromium",))
+    with pytest.raises(SiteError, match=r"site s has \[browser\] enabled, but no Chromium found"):
+        check_browser(_site(browser={"enabled": True}))
+    check_browser(_site())                    # no browser, no check
