@@ -175,15 +175,15 @@ class Archive:
 
     @contextmanager
     def _planned_captures(self, table: DeltaTable, site: str, captures: RunRows):
-        """The capture rows to write (a local Parquet file): revisits resolved, captures already
-        stored left out."""
+        """The capture rows to write (a local Parquet file): revisits resolved where the capture
+        they confirm is known, captures already stored left out."""
         revisits = {url for url, kind in zip(captures.column("url"), captures.column("record_type"))
                     if kind == "revisit"}
-        by_url = self.latest_by_url(site, revisits) if revisits else {}
+        known = stored_payloads(table, site, revisits) if revisits else {}
         stored = stored_records(table, site, set(captures.column("run_id")))
         with StagedParquet(tables.CAPTURES) as planned:
             for rows in captures.slices("url"):
-                planned.extend(row for row in resolve_revisits(rows, by_url) if row["record_id"] not in stored)
+                planned.extend(row for row in resolve_revisits(rows, known) if row["record_id"] not in stored)
         try:
             yield planned
         finally:
@@ -208,19 +208,6 @@ class Archive:
             return None
         return table.to_pyarrow_table(filters=[("site", "=", site), ("extractor", "=", extractor)],
                                       columns=VERSIONING_COLUMNS)
-
-    def latest_by_url(self, site: str, urls: set[str]) -> dict[str, dict]:
-        """url -> (article_id, content_hash) of its newest version, whatever the extractor, for `urls`."""
-        table = self.table(tables.ARTICLES_TABLE)
-        if table is None:
-            return {}
-        data = table.to_pyarrow_table(filters=[("site", "=", site), ("url", "in", sorted(urls))],
-                                      columns=["url", "article_id", "content_hash", "fetched_at"])
-        newest: dict[str, dict] = {}
-        for row in data.to_pylist():
-            if row["url"] not in newest or row["fetched_at"] > newest[row["url"]]["fetched_at"]:
-                newest[row["url"]] = row
-        return newest
 
 
 def split_changes(planned: list[dict], history: dict[str, list[dict]], changes: StoredChanges) -> list[dict]:
@@ -316,14 +303,34 @@ def plan_versions(fetches: list[dict], history: dict[str, list[dict]]) -> tuple[
     return planned, counts
 
 
-def resolve_revisits(captures: list[dict], by_url: dict[str, dict]) -> list[dict]:
-    """A revisit record says the URL's payload is unchanged since its previous capture:
-    it counts as a sighting of that URL's newest article version."""
+def stored_payloads(table: DeltaTable, site: str, urls: set[str]) -> dict[tuple, dict]:
+    """(url, payload digest) -> the article and content a stored response of `urls` showed."""
+    data = table.to_pyarrow_table(filters=[("site", "=", site), ("url", "in", sorted(urls))],
+                                  columns=["url", "payload_digest", "record_type", "article_id", "content_hash",
+                                           "fetched_at"])
+    return _payloads(sorted(data.to_pylist(), key=lambda row: row["fetched_at"]))
+
+
+def _payloads(rows: list[dict]) -> dict[tuple, dict]:
+    found: dict[tuple, dict] = {}
+    for row in rows:
+        if row.get("record_type") != "revisit" and row.get("content_hash"):
+            found.setdefault((row["url"], row["payload_digest"]), row)
+    return found
+
+
+def resolve_revisits(captures: list[dict], known: dict[tuple, dict]) -> list[dict]:
+    """A revisit (identical payload, or a 304 to a conditional re-check) carries the payload
+    digest of the capture it confirms: it gets that response's article and content, when the
+    response is stored or in the same run. A hint for queries on the table; readers resolve
+    revisits themselves, whatever order the runs were published in
+    (pipelines/archive/sightings.py)."""
+    known = {**_payloads(sorted(captures, key=lambda row: row["fetched_at"])), **known}
     resolved = []
     for row in captures:
-        known = by_url.get(row["url"]) if row.get("record_type") == "revisit" else None
-        if known and not row.get("article_id"):
-            row = {**row, "article_id": known["article_id"], "content_hash": known["content_hash"]}
+        original = known.get((row["url"], row.get("payload_digest"))) if row.get("record_type") == "revisit" else None
+        if original and not row.get("article_id"):
+            row = {**row, "article_id": original["article_id"], "content_hash": original["content_hash"]}
         resolved.append(row)
     return resolved
 
