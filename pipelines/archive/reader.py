@@ -81,13 +81,16 @@ def open_archive(store: Store | str, as_of: int | str | datetime | None = None,
 class ArchiveReader:
     """`as_of` reads the archive as it was: a version of the articles table (the captures as
     they were until the next articles commit) or a moment; `window` is the alternation
-    window (pipelines/archive/states.py)."""
+    window (pipelines/archive/states.py). A reader reads each table at the snapshot it first
+    opened: its answers agree with each other, and a question asked again opens nothing."""
 
     def __init__(self, store: Store, as_of: int | str | datetime | None = None,
                  window: timedelta = states.ALTERNATION_WINDOW):
         self.store = store
         self.as_of = parse_as_of(as_of)
         self.window = window
+        self._datasets: dict[str, ds.Dataset] = {}
+        self._extractor: list[str | None] = []
 
     # -- tables ---------------------------------------------------------------------
     def table(self, key: str = tables.ARTICLES_TABLE) -> DeltaTable:
@@ -111,15 +114,17 @@ class ArchiveReader:
         return datetime.fromtimestamp((stamp - 1) / 1000, tz=timezone.utc)
 
     def dataset(self, key: str = tables.ARTICLES_TABLE) -> ds.Dataset:
-        return self.table(key).to_pyarrow_dataset()
+        if key not in self._datasets:
+            self._datasets[key] = self.table(key).to_pyarrow_dataset()
+        return self._datasets[key]
 
     def extractor(self) -> str | None:
         """The extractor whose output is read by default: the one of the newest version row."""
-        data = self.dataset().to_table(columns=["extractor", "fetched_at"])
-        if not data.num_rows:
-            return None
-        newest = pc.index(data["fetched_at"], pc.max(data["fetched_at"])).as_py()
-        return str(data["extractor"][newest].as_py())
+        if not self._extractor:
+            data = self.dataset().to_table(columns=["extractor", "fetched_at"])
+            newest = pc.index(data["fetched_at"], pc.max(data["fetched_at"])).as_py() if data.num_rows else None
+            self._extractor.append(None if newest is None else str(data["extractor"][newest].as_py()))
+        return self._extractor[0]
 
     # -- articles and versions ---------------------------------------------------------
     def versions(self, site: str | None = None, extractor: str | None = None,

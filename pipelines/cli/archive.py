@@ -14,27 +14,22 @@ def _reader(args, as_of=None):
 
 def cmd_history(args) -> int:
     from rich.markup import escape
-    from rich.table import Table
-    from rich.text import Text
 
     frame = _reader(args, args.as_of).history(args.url)
-    ui.out().print(f"[bold]{escape(str(frame['canonical_url'].iloc[0]))}[/]\narticle {frame['article_id'].iloc[0]}, "
-                   f"extractor {escape(str(frame['extractor'].iloc[0]))}", highlight=False)
+    out = ui.out()
+    out.print(f"[bold]{escape(str(frame['canonical_url'].iloc[0]))}[/]\narticle {frame['article_id'].iloc[0]}, "
+              f"extractor {escape(str(frame['extractor'].iloc[0]))}; {len(frame)} states, "
+              f"{frame['version'].nunique()} versions", highlight=False)
     if frame["alternating"].iloc[0]:
         variants = sorted(set(frame.loc[frame["variant"], "version"]))
-        ui.out().print(f"alternating between versions {', '.join(map(str, variants))}", highlight=False)
-    table = Table(box=None, pad_edge=False)
-    for column in ("state", "version", "change", "first seen", "last seen", "seen", "words"):
-        table.add_column(column, no_wrap=True)
-    table.add_column("title", overflow="fold")
-    for _, row in frame.iterrows():
+        out.print(f"alternating between versions {', '.join(map(str, variants))} (marked *)", highlight=False)
+    for _, row in frame.iterrows():     # a line per state, its title under it: no column is cut short
         change = row["change"] + (f", back to v{row['version']}" if row["returns"] else "")
-        change += " *" if row["variant"] else ""
-        table.add_row(str(row["state"]), str(row["version"]), change, _time(row["first_seen"]),
-                      _time(row["last_seen"]), str(row["sightings"]), str(row["word_count"]), Text(row["title"] or ""))
-    ui.out().print(table)
-    if frame["alternating"].iloc[0]:
-        ui.out().print("* a variant the article alternates between", highlight=False)
+        captures = f"{row['sightings']} capture{'s' if row['sightings'] != 1 else ''}"
+        out.print(f"{row['state']:>3}  v{row['version']:<3} {'*' if row['variant'] else ' '} {change:<22} "
+                  f"first seen {_time(row['first_seen'])}  last seen {_time(row['last_seen'])}  {captures}, "
+                  f"{row['word_count']} words", highlight=False, markup=False, soft_wrap=True)
+        out.print(f"{'':9}{row['title'] or ''}", highlight=False, markup=False, soft_wrap=True)
     return 0
 
 
