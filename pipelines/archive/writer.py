@@ -305,7 +305,9 @@ def plan_versions(fetches: list[dict], history: dict[str, list[dict]]) -> tuple[
 
 def stored_payloads(table: DeltaTable, site: str, urls: set[str]) -> dict[tuple, dict]:
     """(url, payload digest) -> the article and content a stored response of `urls` showed."""
-    data = table.to_pyarrow_table(filters=[("site", "=", site), ("url", "in", sorted(urls))],
+    # responses only: an unchanged page re-crawled every day adds revisits, not rows read here
+    data = table.to_pyarrow_table(filters=[("site", "=", site), ("record_type", "=", "response"),
+                                           ("url", "in", sorted(urls))],
                                   columns=["url", "payload_digest", "record_type", "article_id", "content_hash",
                                            "fetched_at"])
     return _payloads(sorted(data.to_pylist(), key=lambda row: row["fetched_at"]))
