@@ -1,7 +1,9 @@
 """The versioned archive, write side: Delta Lake tables `articles` and `captures`.
 
-An article gets a new version only when its cleaned content changed; versions are
-numbered in capture order. Rows are upserted on (article id, content hash,
+An article gets a new version only for a cleaned content it never had; versions are
+numbered in the order their contents were first captured. A return to an earlier content
+is a sighting of that version: the sequence of states (A, B, A ...) is read from the
+captures (pipelines/archive/sightings.py, states.py). Rows are upserted on (article id, content hash,
 extractor). Each publish makes at most one commit per table, planned and
 committed on one table snapshot and tagged with the publish id: when another
 writer has committed to the same site since, the commit fails and the plan is
