@@ -15,7 +15,7 @@ __all__ = ["run_id", "day", "moment", "version_or_moment", "as_of", "store_uri",
 
 def _usage_error(parse):
     """The ValueError (or NewsarchiveError) of `parse` as argparse's usage error."""
-    from spiders.errors import NewsarchiveError
+    from newsarchive.errors import NewsarchiveError
 
     @wraps(parse)
     def checked(text: str):

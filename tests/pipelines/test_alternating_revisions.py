@@ -16,13 +16,14 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
-from pipelines import steps
+from pipelines.run import steps
 from pipelines.archive.reader import ArchiveNotFound, open_archive
 from pipelines.archive.tables import ARTICLES_TABLE, CAPTURES_TABLE
 from pipelines.archive.writer import Archive
 from pipelines.settings import PipelineSettings
 from pipelines.store import layout, open_store
-from spiders.demosite import DemoSite, build_articles
+from demosite import DemoSite, build_articles
+from spiders.siteconfig import load_site
 from tests.pipelines.exactlyonce import SEED, SITE, publish_worker
 
 RUNS = 6
@@ -41,15 +42,15 @@ def flipping(tmp_path_factory):
     store (its digest index makes the revisits and 304s); their staged rows, kept unpublished."""
     root = tmp_path_factory.mktemp("flipping")
     settings = PipelineSettings.from_env(store_uri=str(root / "crawls"), staging_dir=root / "staging")
-    store = open_store(settings.store_uri)
+    store, demo = open_store(settings.store_uri), load_site(SITE, settings.sites_dir)
     runs = []
     with DemoSite() as site:
         for n in range(RUNS):
             site.revision = revision_of(n)
             run_id = f"flip-{n}"
-            steps.crawl(SITE, run_id, settings, site.base_url)
-            steps.upload(SITE, run_id, settings)
-            steps.clean(SITE, run_id, settings)
+            steps.crawl(demo, run_id, settings, site.base_url)
+            steps.upload(demo, run_id, settings)
+            steps.clean(demo, run_id, settings)
             staged = {}
             for name in ("captures", "articles"):
                 staged[name] = root / f"{run_id}-{name}.parquet"
