@@ -3,6 +3,7 @@ from datetime import timedelta
 import duckdb
 import pytest
 
+from pipelines.archive.tables import ARTICLES_TABLE
 from pipelines.archive.writer import Archive
 from pipelines.archive.reader import ArchiveNotFound, open_archive
 from pipelines.store import open_store
@@ -152,3 +153,18 @@ def test_a_reclean_reads_the_same_states_through_the_captures_that_first_showed_
     history = reader.history("http://x/a")
     assert list(history["version"]) == [1, 2, 1, 2, 1, 2] and set(history["extractor"]) == {"x/2"}
     assert reader.show("http://x/a", at=T0 + 2 * HOUR)["title"] == TITLES["A"]
+
+
+def test_a_table_version_reads_the_captures_committed_before_the_next_articles_commit(tmp_path):
+    store = open_store(tmp_path / "store")
+    runs = flipping_runs()
+    for run, caps, arts in runs[:2]:
+        Archive(store).publish("demo", run, caps, arts)
+    second = Archive(store).table(ARTICLES_TABLE).version()
+    run, caps, arts = runs[2]                            # A again, and r's new content: an articles commit
+    Archive(store).publish("demo", run, caps, arts)
+    assert Archive(store).table(ARTICLES_TABLE).version() == second + 1
+    then = open_archive(store, as_of=second)
+    assert then.show("http://x/a")["title"] == TITLES["B"]
+    assert len(then.history("http://x/a")) == 2
+    assert open_archive(store).show("http://x/a")["title"] == TITLES["A"]
