@@ -6,7 +6,6 @@ Replay a failure with NEWSARCHIVE_TEST_SEED=<the printed seed>."""
 from __future__ import annotations
 
 import json
-import multiprocessing
 import random
 import subprocess
 import sys
@@ -24,7 +23,7 @@ from pipelines.settings import PipelineSettings
 from pipelines.store import layout, open_store
 from demosite import DemoSite, build_articles
 from spiders.siteconfig import load_site
-from tests.pipelines.exactlyonce import SEED, SITE, publish_worker
+from tests.pipelines.exactlyonce import SEED, SITE, publish_at_once
 
 RUNS = 6
 LOCAL_ARTICLES, S3_ARTICLES = 12, 5                 # read back at every moment between their captures
@@ -76,18 +75,7 @@ def published(flipping, s3_server, s3_client):
         jobs = [(uri, run_id, captures, articles) for run_id, captures, articles in runs]
         rng.shuffle(jobs)
         rounds.append(jobs)
-    spawn = multiprocessing.get_context("spawn")
-    barrier, results = spawn.Barrier(RUNS), spawn.Queue()
-    workers = [spawn.Process(target=publish_worker, args=(i, rounds, barrier, results)) for i in range(RUNS)]
-    for worker in workers:
-        worker.start()
-    try:
-        got = [results.get(timeout=300) for _ in range(RUNS * len(stores))]
-    finally:
-        for worker in workers:
-            worker.join(timeout=30)
-            if worker.is_alive():
-                worker.kill()
+    got = publish_at_once(rounds)
     assert [r for _n, _run, r in got if isinstance(r, str)] == []
     return {"ordered": ordered, **stores}
 
