@@ -175,8 +175,8 @@ class Archive:
     def _planned_captures(self, table: DeltaTable, site: str, captures: RunRows):
         """The capture rows to write (a local Parquet file): revisits resolved where the capture
         they confirm is known, captures already stored left out."""
-        revisits = {url for url, kind in zip(captures.column("url"), captures.column("record_type"))
-                    if kind == "revisit"}
+        revisits = {(url, digest) for url, digest, kind in zip(captures.column("url"), captures.column("payload_digest"),
+                                                               captures.column("record_type")) if kind == "revisit"}
         known = stored_payloads(table, site, revisits) if revisits else {}
         stored = stored_records(table, site, set(captures.column("run_id")))
         with StagedParquet(tables.CAPTURES) as planned:
@@ -301,11 +301,16 @@ def plan_versions(fetches: list[dict], history: dict[str, list[dict]]) -> tuple[
     return planned, counts
 
 
-def stored_payloads(table: DeltaTable, site: str, urls: set[str]) -> dict[tuple, dict]:
-    """(url, payload digest) -> the article and content a stored response of `urls` showed."""
-    # responses only: an unchanged page re-crawled every day adds revisits, not rows read here
+def stored_payloads(table: DeltaTable, site: str, revisits: set[tuple]) -> dict[tuple, dict]:
+    """(url, payload digest) -> the article and content the stored response with that URL and
+    digest showed, for the (url, digest) pairs of `revisits`."""
+    urls = sorted({url for url, _digest in revisits})
+    digests = sorted({digest for _url, digest in revisits if digest})
+    if not digests:
+        return {}
+    # the originals only: a page re-crawled every day adds revisits and new payloads, not rows read here
     data = table.to_pyarrow_table(filters=[("site", "=", site), ("record_type", "=", "response"),
-                                           ("url", "in", sorted(urls))],
+                                           ("url", "in", urls), ("payload_digest", "in", digests)],
                                   columns=["url", "payload_digest", "record_type", "article_id", "content_hash",
                                            "fetched_at"])
     return _payloads(sorted(data.to_pylist(), key=lambda row: row["fetched_at"]))
