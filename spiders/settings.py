@@ -27,6 +27,7 @@ class CrawlSettings:
     contact_url: str = "https://example.org/newsarchive-crawler"
     warc_max_bytes: int = 1_000_000_000
     log_level: str = "INFO"
+    min_free_mb: int = 256              # a crawl does not start with less free in its staging folder
 
     @classmethod
     def from_env(cls) -> "CrawlSettings":
@@ -34,6 +35,7 @@ class CrawlSettings:
             contact_url=os.environ.get("NEWSARCHIVE_CONTACT_URL", cls.contact_url),
             warc_max_bytes=int(os.environ.get("NEWSARCHIVE_WARC_MAX_BYTES", cls.warc_max_bytes)),
             log_level=os.environ.get("NEWSARCHIVE_LOG_LEVEL", cls.log_level),
+            min_free_mb=int(os.environ.get("NEWSARCHIVE_MIN_FREE_MB", cls.min_free_mb)),
         )
 
     @property
@@ -55,6 +57,7 @@ class CrawlSettings:
             "AUTOTHROTTLE_TARGET_CONCURRENCY": polite.autothrottle_target_concurrency,
             "DEPTH_LIMIT": 0,                  # enforced by CrawlBudget, where 0 means 0, not "unlimited"
             "CLOSESPIDER_PAGECOUNT": limits.max_pages,
+            "SCHEDULER": "spiders.scheduler.RunScheduler",   # counts what max_pages left; disk errors stop
             "DOWNLOAD_MAXSIZE": limits.max_response_bytes,
             "DOWNLOAD_WARNSIZE": 0,
             "COOKIES_ENABLED": False,
