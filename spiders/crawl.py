@@ -88,6 +88,9 @@ def _summary(site: str, run_id: str, stats: dict, window: Window | None = None) 
         "requests_queued_in_memory": stats.get("scheduler/unserializable", 0),
         "scope_blocked": stats.get("scope/blocked", 0),
         "scope_blocked_urls": stats.get("scope/blocked_urls", []),
+        # hosts given up after connection failures in a row, and the requests not sent to them
+        "unreachable_hosts": stats.get("hosts/unreachable_list", []),
+        "unreachable_not_sent": stats.get("hosts/requests_not_sent", 0),
         # URLs a budget dropped, by budget (the health check warns of each)
         "budget_dropped": {"too_deep": stats.get("budget/too_deep", 0),
                            "path_shape_exhausted": stats.get("budget/shape_exhausted", 0),

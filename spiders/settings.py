@@ -78,6 +78,7 @@ class CrawlSettings:
                 "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
                 "spiders.retryafter.RetryAfterMiddleware": 550,
                 "spiders.conditional.ConditionalRequests": 560,
+                "spiders.deadhosts.UnreachableHosts": 580,     # sees connection failures before the retries
                 "spiders.evidence.FailureEvidence": 950,
             },
             # links found in pages: depth set (900), then scope, then budgets
