@@ -70,6 +70,9 @@ def _read_recheck(path: Path | None) -> list[str]:
 
 
 def _summary(site: str, run_id: str, stats: dict, window: Window | None = None) -> dict:
+    from .budget import DROPPED_STAT            # Scrapy's modules: not for the pipeline importing this one
+    from .scheduler import MAX_PAGES_STAT
+
     files = [Path(p) for p in stats.get("warc/files", [])]
     statuses = {k.rsplit("/", 1)[-1]: v for k, v in stats.items()
                 if k.startswith("downloader/response_status_count/")}
@@ -91,10 +94,10 @@ def _summary(site: str, run_id: str, stats: dict, window: Window | None = None) 
         # hosts given up after connection failures in a row, and the requests not sent to them
         "unreachable_hosts": stats.get("hosts/unreachable_list", []),
         "unreachable_not_sent": stats.get("hosts/requests_not_sent", 0),
-        # URLs a budget dropped, by budget (the health check warns of each)
-        "budget_dropped": {"too_deep": stats.get("budget/too_deep", 0),
-                           "path_shape_exhausted": stats.get("budget/shape_exhausted", 0),
-                           "max_pages": stats.get("budget/max_pages", 0)},
+        # URLs a budget dropped and the crawl never fetched, by budget (the health check warns of each)
+        "budget_dropped": {"too_deep": stats.get(DROPPED_STAT + "too_deep", 0),
+                           "path_shape_exhausted": stats.get(DROPPED_STAT + "shape_exhausted", 0),
+                           "max_pages": stats.get(MAX_PAGES_STAT, 0)},
         "warc_files": [p.name for p in files],
         "warc_bytes": sum(p.stat().st_size for p in files if p.exists()),
         "started": str(stats.get("start_time")),

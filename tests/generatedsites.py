@@ -69,6 +69,10 @@ autothrottle = false
 
 [limits]
 max_pages = {max_pages}
+max_pages_per_pattern = {per_pattern}
+
+[scope]
+allow_private_networks = true
 """
 
     def __init__(self, articles: int = 1500, trap: int = 1500):
@@ -76,8 +80,8 @@ max_pages = {max_pages}
         self.articles = [f"/council-report-{i:05d}-on-the-city-budget/" for i in range(articles)]
         self.trap = [f"/generated-calendar-page-{i:05d}-of-many/" for i in range(trap)]
 
-    def site_file(self, max_pages: int = 5000) -> str:
-        return self.SITE_FILE.format(max_pages=max_pages)
+    def site_file(self, max_pages: int = 5000, per_pattern: int = 1000) -> str:
+        return self.SITE_FILE.format(max_pages=max_pages, per_pattern=per_pattern)
 
     def answer(self, path):
         if path == "/":

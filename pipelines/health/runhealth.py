@@ -18,6 +18,8 @@ from pipelines.health.steptimes import STEPS
 # Crawl-summary fields the blocked counts come from; a crawl that does not count one yet
 # leaves the column null rather than a misleading zero.
 BLOCKED_FIELDS = {"blocked_robots": "robots_forbidden", "blocked_scope": "scope_blocked"}
+# The crawl summary's budget counts, under the site limit each comes from.
+BUDGET_LIMITS = {"max_pages": "max_pages", "too_deep": "max_depth", "path_shape_exhausted": "max_pages_per_pattern"}
 
 
 def run_health(archive: Archive, site: SiteDefinition, manifest: dict, seconds: dict[str, float]) -> dict:
@@ -37,6 +39,7 @@ def run_health(archive: Archive, site: SiteDefinition, manifest: dict, seconds: 
         "responses": crawl.get("responses", 0), **classes, "fetch_errors": errors,
         "error_rate": (classes["status_4xx"] + classes["status_5xx"] + errors) / attempts if attempts else 0.0,
         "statuses": json.dumps(crawl.get("statuses") or {}, sort_keys=True), **blocked,
+        "budget_dropped": json.dumps(budget_dropped(crawl), sort_keys=True),
         **extraction_signals(archive, site, captures),
         # revisits count: an unchanged article is seen, though it adds no row to the articles table
         "articles_seen": len({c["article_id"] for c in captures if c["article_id"]}),
@@ -47,6 +50,12 @@ def run_health(archive: Archive, site: SiteDefinition, manifest: dict, seconds: 
         **{f"seconds_{step}": seconds.get(step) for step in STEPS},
         "bytes_written": crawl.get("warc_bytes", 0),
     }
+
+
+def budget_dropped(crawl: dict) -> dict[str, int]:
+    """Site limit -> URLs it dropped in the crawl (limits that dropped none left out)."""
+    counts = crawl.get("budget_dropped") or {}
+    return {limit: counts[name] for name, limit in BUDGET_LIMITS.items() if counts.get(name)}
 
 
 def status_classes(statuses: dict) -> dict[str, int]:

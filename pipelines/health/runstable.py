@@ -34,6 +34,7 @@ RUNS = pa.schema([
     ("statuses", pa.string()),           # JSON: HTTP status -> responses
     ("blocked_robots", pa.int64()),      # requests robots.txt forbade
     ("blocked_scope", pa.int64()),       # requests dropped as out of scope; null while not counted
+    ("budget_dropped", pa.string()),     # JSON: site limit (max_pages, max_depth, ...) -> URLs it dropped
     ("article_pages", pa.int64()),       # captures of article URLs
     ("articles_seen", pa.int64()),
     ("new_versions", pa.int64()),
