@@ -39,6 +39,7 @@ from pipelines.clean.step import clean_stream, skip_counts
 from pipelines.archive.staged import StagedParquet
 from pipelines.settings import PipelineSettings, open_checked_store
 from pipelines.health.steptimes import timed
+from pipelines.localwrites import local_writes
 from pipelines.store import Store, open_store
 
 log = logging.getLogger("newsarchive")
@@ -61,6 +62,7 @@ def safe_run_id(run_id: str) -> str:
 
 
 @timed("crawl")
+@local_writes()
 def crawl(site_name: str, run_id: str, settings: PipelineSettings, base_url: str | None = None,
           on_event: Callable[[dict], None] | None = None, *,
           window: tuple[datetime, datetime] | None = None, recheck: list[str] | None = None) -> dict:
@@ -255,6 +257,7 @@ def _remove_if_done(out: Path) -> None:
 
 
 @timed("clean")
+@local_writes()
 def clean(site_name: str, run_id: str, settings: PipelineSettings,
           progress: Callable | None = None) -> dict:
     """Read the run's WARCs back from the store; stage capture and article rows as Parquet in it."""
@@ -285,6 +288,7 @@ def clean(site_name: str, run_id: str, settings: PipelineSettings,
 STAGED = ("captures.parquet", "articles.parquet", shipping.JOURNAL, SUMMARY_NAME)
 
 
+@local_writes()
 def publish(site_name: str, run_id: str, settings: PipelineSettings) -> dict:
     """Commit the staged rows to the Delta tables (one commit per table, exactly once) and write
     the run manifest. Run again after it succeeded, it changes nothing and returns the manifest."""
