@@ -63,3 +63,20 @@ def test_every_listed_article_is_archived_and_a_trap_is_cut_and_reported(tmp_pat
     assert manifest["crawl"]["budget_dropped"]["path_shape_exhausted"] == 1300
     assert manifest["health"]["result"] == "warning"
     assert manifest["health"]["warnings"] == ["the max_pages_per_pattern limit dropped 1300 URLs"]
+
+
+def test_a_crawl_cut_by_max_pages_reports_what_it_left(tmp_path):
+    import subprocess
+    import sys
+
+    (tmp_path / "sites").mkdir()
+    with ListedSite(articles=300, trap=0) as site:
+        (tmp_path / "sites" / "listed.toml").write_text(site.site_file(max_pages=100))
+        result = subprocess.run([sys.executable, "-m", "spiders.crawl", "listed", "--out", str(tmp_path / "out"),
+                                 "--run-id", "cut", "--base-url", site.base_url + "/", "--sites-dir",
+                                 str(tmp_path / "sites")], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr[-3000:]
+    summary = json.loads((tmp_path / "out" / "crawl-summary.json").read_text())
+    assert summary["finish_reason"] == "closespider_pagecount"
+    left = summary["budget_dropped"]["max_pages"]
+    assert left > 0 and summary["responses"] + left >= 302        # home, sitemap and 300 articles
