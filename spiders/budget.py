@@ -61,7 +61,8 @@ class CrawlBudget:
         return budget
 
     def scheduled(self, request, spider=None) -> None:
-        self.fate.lower(url_key(request.url), _SCHEDULED)
+        if not request.meta.get(REQUISITE_META):       # a page's assets are never links a budget drops
+            self.fate.lower(url_key(request.url), _SCHEDULED)
 
     def spider_closed(self, spider=None, reason=None) -> None:
         counts = self.fate.value_counts()
