@@ -38,7 +38,7 @@ RUN pip install --no-cache-dir --no-deps --force-reinstall /opt/newsarchive \
 RUN AIRFLOW_HOME=/tmp/airflow-build-check python -c "\
 import airflow.providers.celery.executors.celery_executor, \
 airflow.providers.fab.auth_manager.fab_auth_manager, \
-pipelines.steps, spiders.crawl" \
+pipelines.run.steps, spiders.crawl" \
  && newsarchive --help > /dev/null \
  && rm -rf /tmp/airflow-build-check
 

@@ -23,7 +23,7 @@ from newsarchive.errors import ArchiveNotFound
 from pipelines.archive import tables
 from pipelines.archive.moments import parse_as_of, parse_time
 from pipelines.store import Store, open_store
-from pipelines.clean.urls import article_id
+from pipelines.archive.ids import article_id
 
 
 def eq(name: str, value, cast: bool = True) -> pc.Expression:

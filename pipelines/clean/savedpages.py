@@ -21,7 +21,7 @@ from pipelines.clean.extract import EXTRACTOR_VERSION, MAX_PAGE_BYTES, Article, 
 from pipelines.clean.metadata import canonical_link
 from pipelines.clean.sitetemplate import Boilerplate, SiteTemplate, page_keys
 from newsarchive.errors import StepError
-from pipelines.clean.urls import article_id
+from pipelines.archive.ids import article_id
 
 KEPT_TREES = 500
 

@@ -13,13 +13,13 @@ from spiders.siteconfig import SiteDefinition
 
 from pipelines.archive import tables
 from pipelines.archive.writer import Archive
-from pipelines.health.steptimes import STEPS
 
 # Crawl-summary fields the blocked counts come from; a crawl that does not count one yet
 # leaves the column null rather than a misleading zero.
 BLOCKED_FIELDS = {"blocked_robots": "robots_forbidden", "blocked_scope": "scope_blocked"}
 # The crawl summary's budget counts, under the site limit each comes from.
 BUDGET_LIMITS = {"max_pages": "max_pages", "too_deep": "max_depth", "path_shape_exhausted": "max_pages_per_pattern"}
+STEPS = ("crawl", "upload", "clean", "publish")       # the steps whose seconds a run records
 
 
 def run_health(archive: Archive, site: SiteDefinition, manifest: dict, seconds: dict[str, float]) -> dict:

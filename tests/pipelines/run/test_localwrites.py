@@ -10,7 +10,7 @@ import pytest
 from deltalake import DeltaTable
 
 from newsarchive.errors import WriteFailed
-from pipelines.localwrites import local_writes
+from pipelines.run.localwrites import local_writes
 from tests.spiders.test_fulldisk import small_filesystem
 
 CLI = str(Path(sys.executable).with_name("newsarchive"))
