@@ -14,15 +14,9 @@ from warcio.archiveiterator import ArchiveIterator
 
 from spiders.deadhosts import HostUnreachable, UnreachableHosts, connection_failure
 from spiders.evidence import failure_reason
+from tests.support import FakeStats
 from tests.generatedsites import DeadHostsSite, run_pipeline
 
-
-class _Stats(dict):
-    def inc_value(self, key, count=1):
-        self[key] = self.get(key, 0) + count
-
-    def set_value(self, key, value):
-        self[key] = value
 
 
 def test_connection_failures_are_told_from_slow_answers():
@@ -34,7 +28,7 @@ def test_connection_failures_are_told_from_slow_answers():
 
 
 def test_a_host_is_given_up_after_failures_in_a_row_and_a_response_resets_its_count():
-    hosts = UnreachableHosts(_Stats(), threshold=3)
+    hosts = UnreachableHosts(FakeStats(), threshold=3)
     dead, alive = "http://127.0.0.11:9/", "http://127.0.0.12:9/"
     refused = DownloadConnectionRefusedError("Connection was refused by other side")
     for n in range(2):

@@ -10,19 +10,13 @@ from scrapy import Request
 
 from spiders.budget import DROPPED_STAT, LISTED_META, CrawlBudget, path_shape
 from spiders.scheduler import MAX_PAGES_REASON, MAX_PAGES_STAT, RunScheduler
+from tests.support import FakeStats
 from tests.generatedsites import ListedSite, run_pipeline
 
 
-class _Stats(dict):
-    def inc_value(self, key, count=1):
-        self[key] = self.get(key, 0) + count
-
-    def set_value(self, key, value):
-        self[key] = value
-
 
 def test_listed_urls_pass_the_trap_budgets_and_are_not_counted_in_them():
-    crawler = type("C", (), {"stats": _Stats()})()
+    crawler = type("C", (), {"stats": FakeStats()})()
     budget = CrawlBudget(crawler, max_depth=1, per_shape=2)
     listed = [Request(f"http://x/a-rather-long-article-slug-{n:04d}/", meta={LISTED_META: True, "depth": 3})
               for n in range(5)]
@@ -39,11 +33,11 @@ def test_listed_urls_pass_the_trap_budgets_and_are_not_counted_in_them():
 
 def test_a_crawl_closed_by_max_pages_counts_what_it_left():
     scheduler = RunScheduler.__new__(RunScheduler)     # only what close() reads
-    scheduler.stats, scheduler.dqs, scheduler.mqs = _Stats(), None, [1, 2, 3]
+    scheduler.stats, scheduler.dqs, scheduler.mqs = FakeStats(), None, [1, 2, 3]
     scheduler.df = type("D", (), {"close": lambda self, reason: None})()
     scheduler.close(MAX_PAGES_REASON)
     assert scheduler.stats == {MAX_PAGES_STAT: 3}
-    scheduler.stats = _Stats()
+    scheduler.stats = FakeStats()
     scheduler.close("finished")
     assert scheduler.stats == {}
 
@@ -65,6 +59,7 @@ def test_every_listed_article_is_archived_and_a_trap_is_cut_and_reported(tmp_pat
     assert manifest["health"]["warnings"] == ["the max_pages_per_pattern limit dropped 1300 URLs"]
 
 
+@pytest.mark.slow
 def test_a_crawl_cut_by_max_pages_reports_what_it_left(tmp_path):
     import subprocess
     import sys
