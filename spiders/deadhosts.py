@@ -36,7 +36,8 @@ def connection_failure(exception: BaseException) -> bool:
 
 
 class UnreachableHosts:
-    """Downloader middleware; placed after the retries (which see its exceptions later)."""
+    """Downloader middleware, nearer the downloader than the retries: it sees each attempt's
+    failure before they resend it, and refuses the resent request once the host is given up."""
 
     def __init__(self, stats, threshold: int = UNREACHABLE_AFTER):
         self.stats, self.threshold = stats, threshold
