@@ -36,6 +36,7 @@ from pipelines.errors import NewsarchiveError
 from pipelines.archive import tables
 from pipelines.archive.changes import StoredChanges
 from pipelines.archive.commit import commit
+from pipelines.archive.deltaretry import retrying
 from pipelines.archive.datafiles import DataFiles
 from pipelines.archive.runrows import RunRows
 from pipelines.archive.staged import StagedParquet
@@ -81,6 +82,7 @@ class Archive:
             try:
                 DeltaTable.create(self.store.table_uri(key), schema=schema, mode="ignore",
                                   partition_by=["site"], storage_options=self.store.storage_options(),
+                                  configuration=tables.table_properties(),
                                   # no retry as version 1 when another creator took version 0
                                   commit_properties=CommitProperties(max_commit_retries=0))
             except (CommitFailedError, DeltaError):
@@ -109,11 +111,13 @@ class Archive:
         come as lists or as staged Parquet files."""
         publish_id = publish_id or run_id
         captures, articles = RunRows.of(captures), RunRows.of(articles)
+        what = f"publish run {run_id} of {site}"
         try:
-            self.ensure_tables()
+            retrying(self.store, what, self.ensure_tables)
             for attempt in range(1, MAX_ATTEMPTS + 1):
-                try:
-                    result = self._publish_once(site, run_id, publish_id, captures, articles)
+                try:       # a store failing for now: the same plan-and-commit again (exactly once)
+                    result = retrying(self.store, what,
+                                      lambda: self._publish_once(site, run_id, publish_id, captures, articles))
                     result.attempts = attempt
                     return result
                 except CommitFailedError:
