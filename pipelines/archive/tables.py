@@ -79,6 +79,28 @@ CONTENT_FIELDS = ("title", "text", "authors", "published", "modified", "language
 # without reading whole files) and bound the memory a streaming reader needs.
 WRITER_PROPERTIES = WriterProperties(max_row_group_size=32_768)
 
+PARTITION = "site"                 # every table is partitioned by site
+# A checkpoint every CHECKPOINT_INTERVAL commits (written by the commit that reaches it): opening
+# a table reads the last checkpoint and at most that many commits, however many runs made it.
+CHECKPOINT_INTERVAL = 10
+DEFAULT_RETENTION_DAYS = 30
+
+
+def table_properties(retention_days: int = DEFAULT_RETENTION_DAYS) -> dict[str, str]:
+    """Delta table properties of every archive table: checkpoints, and how long log entries and
+    removed files are kept (time travel reaches back that far, not further)."""
+    kept = f"interval {retention_days} days"
+    return {"delta.checkpointInterval": str(CHECKPOINT_INTERVAL), "delta.logRetentionDuration": kept,
+            "delta.deletedFileRetentionDuration": kept, "delta.enableExpiredLogCleanup": "true"}
+
+
+def ensure_properties(table: DeltaTable, retention_days: int = DEFAULT_RETENTION_DAYS) -> None:
+    """Give the table the archive's properties (one metadata commit, only when they differ)."""
+    wanted = table_properties(retention_days)
+    current = table.metadata().configuration
+    if any(current.get(name) != value for name, value in wanted.items()):
+        table.alter.set_table_properties(wanted, raise_if_not_exists=False)
+
 
 def open_table(store: Store, name: str, version: int | None = None) -> DeltaTable | None:
     """The store's Delta table `name` (at `version`), or None while it does not exist."""
