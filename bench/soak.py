@@ -60,6 +60,7 @@ ARTICLES = 20                  # articles per run, as in the issue's small site
 CADENCE = timedelta(minutes=15)
 BASE_RUN = "base"
 STEPS = ("stage", "publish", "check", "maintain")
+EARLY = 10                     # the run the acceptance compares the last one with
 
 
 # -- the template run -----------------------------------------------------------------
@@ -145,28 +146,36 @@ def _cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def median_seconds(call, repeat: int = 5) -> float:
-    times = []
+def median_seconds(call, repeat: int = 5) -> tuple[float, float]:
+    """Median wall and CPU seconds of `call()` (CPU: this process's, deltalake's threads included)."""
+    walls, cpus = [], []
     for _ in range(repeat):
-        start = time.perf_counter()
+        cpu, start = _cpu(), time.perf_counter()
         call()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+        walls.append(time.perf_counter() - start)
+        cpus.append(_cpu() - cpu)
+    return statistics.median(walls), statistics.median(cpus)
+
+
+READS = ("history", "show", "status", "export", "report", "baseline")
 
 
 def reads(store_uri: str, site: str, url: str, sites_dir: Path, scratch: Path) -> dict:
-    """Latency of each read, as the CLI command does it (tables opened anew)."""
+    """Latency of each read, as the CLI command does it (tables opened anew): wall and CPU."""
     now = datetime.now(timezone.utc)
     sites = load_sites(sites_dir)[0]
-    return {
-        "history": median_seconds(lambda: open_archive(store_uri).history(url)),
-        "show": median_seconds(lambda: open_archive(store_uri).show(url)),
-        "status": median_seconds(lambda: site_status(open_store(store_uri), sites, now)),
-        "export": median_seconds(lambda: export(open_archive(store_uri), scratch / "export.parquet",
-                                                "parquet", site)),
-        "report": median_seconds(lambda: read_runs(open_store(store_uri))),
-        "baseline": median_seconds(lambda: read_runs(open_store(store_uri), site)),
+    calls = {
+        "history": lambda: open_archive(store_uri).history(url),
+        "show": lambda: open_archive(store_uri).show(url),
+        "status": lambda: site_status(open_store(store_uri), sites, now),
+        "export": lambda: export(open_archive(store_uri), scratch / "export.parquet", "parquet", site),
+        "report": lambda: read_runs(open_store(store_uri)),
+        "baseline": lambda: read_runs(open_store(store_uri), site),
     }
+    found = {}
+    for name in READS:
+        found[name], found[f"{name}_cpu"] = median_seconds(calls[name])
+    return found
 
 
 def cli_reads(store_uri: str, url: str, sites_dir: Path) -> dict:
@@ -239,6 +248,8 @@ def soak(folder: Path, sites: int, runs: int, maintain_every: int, retention_day
                    **reads(settings.store_uri, names[0], url, sites_dir, folder), **counts(store)}
             if cli:
                 row.update(cli_reads(settings.store_uri, url, sites_dir))
+        if number == EARLY:         # kept, to compare with the last run side by side (--compare)
+            shutil.copytree(store_dir, early_copy(store_dir), dirs_exist_ok=True)
         if number % maintain_every == 0:
             with measured(spent, "maintain"):
                 maintain(store, retention_days)
@@ -250,6 +261,42 @@ def soak(folder: Path, sites: int, runs: int, maintain_every: int, retention_day
             header = list(row)
             print("\t".join(header), flush=True)
         print("\t".join(_cell(row.get(k)) for k in header), flush=True)
+
+
+def early_copy(store_dir: Path) -> Path:
+    return store_dir.with_name(store_dir.name + f"-at{EARLY}")
+
+
+def compare(folder: Path, sites: int, runs: int, repeat: int) -> None:
+    """Side by side, in turns (the machine's load falls on both alike): the reads, and the publish
+    and check steps of `repeat` further runs, on the store as it was after run EARLY and after
+    the last run. Prints medians and the ratio last / early."""
+    captures, articles, journal = base_run(folder)
+    sites_dir, names = make_sites(folder, sites)
+    last_dir = folder / f"store-{sites}x{runs}"
+    stores = {"early": early_copy(last_dir), "last": last_dir}
+    numbers = {"early": EARLY, "last": runs}
+    url = articles[1]["canonical_url"]
+    figures: dict[str, dict[str, list]] = {name: {} for name in stores}
+    for turn in range(repeat):
+        for name, path in stores.items():
+            settings = PipelineSettings.from_env(store_uri=str(path), staging_dir=folder / "staging",
+                                                 sites_dir=sites_dir)
+            store, number = open_store(settings.store_uri), numbers[name] + 1 + turn
+            spent: dict = {}
+            stage(store, names[0], number, captures, articles, journal)
+            with measured(spent, "publish"):
+                steps.publish(names[0], run_name(number), settings)
+            with measured(spent, "check"):
+                steps.check(names[0], run_name(number), settings, kind="scheduled")
+            for key, value in {**spent, **reads(settings.store_uri, names[0], url, sites_dir, folder)}.items():
+                figures[name].setdefault(key, []).append(value)
+    print(f"# compare: {sites} site(s); the store after run {EARLY} and after run {runs}, "
+          f"{repeat} turns each; medians, seconds")
+    print("figure\tafter run %d\tafter run %d\tratio" % (EARLY, runs))
+    for key in figures["early"]:
+        early, last = (statistics.median(figures[name][key]) for name in ("early", "last"))
+        print(f"{key}\t{early:.3f}\t{last:.3f}\t{last / early if early else float('nan'):.2f}", flush=True)
 
 
 def _cell(value) -> str:
@@ -268,11 +315,16 @@ def main() -> int:
                         help="maintenance's retention: with 30 (the default) nothing expires during a soak, "
                              "so its log and old files reach a month's steady state at ~2,900 runs")
     parser.add_argument("--cli", action="store_true", help="also time the CLI commands end to end")
+    parser.add_argument("--compare", type=int, metavar="TURNS",
+                        help="after a soak in --dir: compare its store after run 10 and after the last run")
     parser.add_argument("--dir", type=Path, help="working folder (kept; the base run is reused)")
     args = parser.parse_args()
     folder = args.dir or Path(tempfile.mkdtemp(prefix="newsarchive-soak-"))
     folder.mkdir(parents=True, exist_ok=True)
-    soak(folder, args.sites, args.runs, args.maintain_every, args.retention_days, args.cli)
+    if args.compare:
+        compare(folder, args.sites, args.runs, args.compare)
+    else:
+        soak(folder, args.sites, args.runs, args.maintain_every, args.retention_days, args.cli)
     sys.stdout.flush()
     os._exit(0)            # deltalake can abort at interpreter exit once it has read a table
 
