@@ -30,6 +30,7 @@ from deltalake.exceptions import CommitFailedError, DeltaError
 
 from pipelines.archive import tables
 from pipelines.archive.deltaretry import retrying
+from pipelines.errors import NewsarchiveError
 from pipelines.store import Store, layout
 
 DEFAULT_RETENTION_DAYS = tables.DEFAULT_RETENTION_DAYS
@@ -38,8 +39,16 @@ COMPACT_ATTEMPTS = 10          # compactions lost to concurrent publishes before
 ORDER = {tables.ARTICLES_TABLE: ["article_id"], tables.CAPTURES_TABLE: ["url"], layout.RUNS_TABLE: None}
 
 
+class MaintainError(NewsarchiveError):
+    """Maintenance was asked for something it cannot do; the message is one line."""
+
+
 def retention_days_from_env() -> int:
-    return int(os.environ.get("NEWSARCHIVE_RETENTION_DAYS", DEFAULT_RETENTION_DAYS))
+    value = os.environ.get("NEWSARCHIVE_RETENTION_DAYS", str(DEFAULT_RETENTION_DAYS))
+    try:
+        return int(value)
+    except ValueError:
+        raise MaintainError(f"NEWSARCHIVE_RETENTION_DAYS must be a whole number of days, not {value!r}") from None
 
 
 @dataclass
@@ -54,14 +63,18 @@ class MaintainReport:
 
 
 def maintain(store: Store, retention_days: int | None = None, dry_run: bool = False,
-             sites: list[str] | None = None) -> list[MaintainReport]:
-    """Maintain every table of the store (only the partitions of `sites`, if given)."""
+             sites: list[str] | None = None, keys: list[str] | None = None) -> list[MaintainReport]:
+    """Maintain the store's tables (`keys`, default all) and their sites' partitions (`sites`,
+    default all); the retention defaults to NEWSARCHIVE_RETENTION_DAYS, else 30 days."""
     retention_days = retention_days_from_env() if retention_days is None else retention_days
     if retention_days < 0:
-        raise ValueError("retention must be zero or more days")
+        raise MaintainError("retention must be zero or more days")
+    unknown = set(keys or ()) - set(ORDER)
+    if unknown:
+        raise MaintainError(f"no such table: {', '.join(sorted(unknown))} (tables: {', '.join(ORDER)})")
     reports = []
     for key, order in ORDER.items():
-        if tables.open_table(store, key) is not None:
+        if (keys is None or key in keys) and tables.open_table(store, key) is not None:
             reports.append(retrying(store, f"maintain table {key}",
                                     lambda: _maintain_table(store, key, order, retention_days, dry_run, sites)))
     return reports
