@@ -275,7 +275,11 @@ def compare(folder: Path, sites: int, runs: int, repeat: int) -> None:
     sites_dir, names = make_sites(folder, sites)
     last_dir = folder / f"store-{sites}x{runs}"
     stores = {"early": early_copy(last_dir), "last": last_dir}
-    numbers = {"early": EARLY, "last": runs}
+    # the last run made (a soak stopped early compares what it reached)
+    made = sum(1 for obj in open_store(last_dir).list(f"runs/{names[0]}/") if obj.key.endswith(".json")
+               and "/soak-" in obj.key)
+    numbers = {"early": EARLY, "last": made}
+    runs = made
     url = articles[1]["canonical_url"]
     figures: dict[str, dict[str, list]] = {name: {} for name in stores}
     for turn in range(repeat):
