@@ -11,8 +11,10 @@ tests hold the three to the same names.
 from __future__ import annotations
 
 import pyarrow as pa
-from deltalake import DeltaTable, WriterProperties
-from deltalake.exceptions import TableNotFoundError
+from deltalake import CommitProperties, DeltaTable, WriterProperties
+from deltalake.exceptions import CommitFailedError, TableNotFoundError
+
+from pipelines.archive.publishmarks import MARKS_SINCE
 
 from pipelines.store import Store, layout
 from pipelines.store.layout import ARTICLES_TABLE, CAPTURES_TABLE  # noqa: F401  (callers name tables by these)
@@ -94,12 +96,28 @@ def table_properties(retention_days: int = DEFAULT_RETENTION_DAYS) -> dict[str, 
             "delta.deletedFileRetentionDuration": kept, "delta.enableExpiredLogCleanup": "true"}
 
 
-def ensure_properties(table: DeltaTable, retention_days: int = DEFAULT_RETENTION_DAYS) -> None:
-    """Give the table the archive's properties (one metadata commit, only when they differ)."""
-    wanted = table_properties(retention_days)
+def new_table_properties() -> dict[str, str]:
+    """The properties a table is created with (every publish to it is marked from its start)."""
+    return {**table_properties(), MARKS_SINCE: "0"}
+
+
+def ensure_properties(table: DeltaTable, retention_days: int | None = None) -> None:
+    """Give the table the archive's properties: the missing ones (publish), or all of them with
+    this retention (maintenance). One metadata commit, only when something changes; a writer
+    that set them first wins."""
+    wanted = table_properties(retention_days if retention_days is not None else DEFAULT_RETENTION_DAYS)
     current = table.metadata().configuration
-    if any(current.get(name) != value for name, value in wanted.items()):
-        table.alter.set_table_properties(wanted, raise_if_not_exists=False)
+    changed = {name: value for name, value in wanted.items()
+               if name not in current or (retention_days is not None and current[name] != value)}
+    if MARKS_SINCE not in current:
+        changed[MARKS_SINCE] = str(table.version() + 1)      # publishes are marked from the next commit
+    if not changed:
+        return
+    try:
+        table.alter.set_table_properties(changed, raise_if_not_exists=False,
+                                         commit_properties=CommitProperties(max_commit_retries=0))
+    except CommitFailedError:
+        pass                # another writer committed first; the next publish or pass sets them
 
 
 def open_table(store: Store, name: str, version: int | None = None) -> DeltaTable | None:

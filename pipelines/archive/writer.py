@@ -37,16 +37,15 @@ from pipelines.archive import tables
 from pipelines.archive.changes import StoredChanges
 from pipelines.archive.commit import commit
 from pipelines.archive.deltaretry import retrying
+from pipelines.archive.publishmarks import HISTORY_LIMIT, PUBLISH_ID, may_hold
 from pipelines.archive.datafiles import DataFiles
 from pipelines.archive.runrows import RunRows
 from pipelines.archive.staged import StagedParquet
 from pipelines.store import Store
 
 MAX_ATTEMPTS = 20                           # 8 writers at once: up to 7 losses per table
-PUBLISH_ID = "newsarchive.publish_id"      # commit info: which publish made the commit
 COUNTS = "newsarchive.counts"              # ... and what it added (JSON)
 VERSIONING_COLUMNS = ["article_id", "content_hash", "version", "change", "fetched_at", "title", "text_hash"]
-HISTORY_LIMIT = 500                        # commits searched for a publish's own (retries come soon after)
 
 
 class ArchiveError(NewsarchiveError):
@@ -78,11 +77,13 @@ class Archive:
         for key, schema in ((tables.ARTICLES_TABLE, tables.ARTICLES), (tables.CAPTURES_TABLE, tables.CAPTURES)):
             if self.table(key) is not None:
                 self._add_missing_columns(key, schema)
+                tables.ensure_properties(self.table(key))    # a table made before them gains them
                 continue
             try:
                 DeltaTable.create(self.store.table_uri(key), schema=schema, mode="ignore",
                                   partition_by=["site"], storage_options=self.store.storage_options(),
-                                  configuration=tables.table_properties(),
+                                  configuration=tables.new_table_properties(),
+                                  raise_if_key_not_exists=False,       # our own keys beside Delta's
                                   # no retry as version 1 when another creator took version 0
                                   commit_properties=CommitProperties(max_commit_retries=0))
             except (CommitFailedError, DeltaError):
@@ -264,6 +265,8 @@ def history_of(stored: pa.Table | None, ids: set[str], site: str, extractor: str
 
 def committed_counts(table: DeltaTable, publish_id: str) -> dict | None:
     """The counts recorded by this publish's commit in the table, and its version, if it made one."""
+    if not may_hold(table, publish_id):
+        return None
     for commit in table.history(limit=HISTORY_LIMIT):
         if commit.get(PUBLISH_ID) == publish_id:
             return {**json.loads(commit.get(COUNTS, "{}")), "table_version": commit["version"]}

@@ -12,7 +12,7 @@ from deltalake.exceptions import CommitFailedError
 from pipelines.archive.deltaretry import retrying
 from pipelines.archive.writer import MAX_ATTEMPTS, ArchiveError
 from pipelines.store import Store, layout
-from pipelines.archive.tables import UTC_TS, open_table, table_properties
+from pipelines.archive.tables import UTC_TS, new_table_properties, open_table
 
 RUNS = pa.schema([
     ("site", pa.string()),
@@ -76,7 +76,8 @@ def write_run(store: Store, row: dict) -> None:
 def _merge(store: Store, source: pa.Table, predicate: str) -> None:
     table = _table(store) or DeltaTable.create(
         store.table_uri(layout.RUNS_TABLE), schema=RUNS, mode="ignore", partition_by=["site"],
-        storage_options=store.storage_options(), configuration=table_properties())
+        storage_options=store.storage_options(), configuration=new_table_properties(),
+        raise_if_key_not_exists=False)
     (table.merge(source, predicate=predicate, source_alias="s", target_alias="t", merge_schema=True)
           .when_matched_update_all().when_not_matched_insert_all().execute())
 
