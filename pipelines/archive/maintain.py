@@ -7,7 +7,8 @@ table). Per table:
    groups and `history` reads little; the runs table is bin-packed;
 2. write a checkpoint and expire log entries older than the retention (opening a table then
    reads one checkpoint and the commits since, not every commit ever made);
-3. vacuum data files removed from the table longer ago than the retention.
+3. vacuum data files removed from the table longer ago than the retention, and files no commit
+   added (a killed publish's uploads) once older than the retention.
 
 Safe while publishes commit: a compaction only rewrites rows (no row is added or dropped), and
 it is an ordinary commit in the site's partition. A publish that planned before it sees its
@@ -93,8 +94,11 @@ def _maintain_table(store: Store, key: str, order: list[str] | None, retention_d
                 compacted.append(site)
         table = tables.open_table(store, key)
     # Versions younger than the retention keep every file they reference: vacuum only deletes
-    # files removed from the table longer ago than that (before the checkpoint forgets them).
+    # files removed from the table longer ago than that (before the checkpoint forgets them),
+    # and, with a retention of a day or more, files no commit ever added that are older than
+    # it (uploads of killed publishes; a publish under way has uploaded its files just now).
     removed = table.vacuum(retention_hours=retention_days * 24, dry_run=dry_run, enforce_retention_duration=False,
+                           full=retention_days >= 1,
                            commit_properties=CommitProperties(max_commit_retries=COMPACT_ATTEMPTS))
     if not dry_run:
         table = tables.open_table(store, key)

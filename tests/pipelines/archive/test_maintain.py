@@ -1,3 +1,5 @@
+import os
+import time
 from datetime import timedelta
 
 import pytest
@@ -91,3 +93,17 @@ def test_cli_maintain_reports_each_table(tmp_path, capsys):
     out = " ".join(capsys.readouterr().out.split())       # as one line, whatever the terminal's width
     assert "articles: 3 files → 1, 1 partitions compacted, 3 old files removed, 1 log entries" in out
     assert "runs_table: 3 files → 1" in out
+
+
+def test_vacuum_removes_old_orphans_of_killed_publishes_only(tmp_path):
+    store = open_store(tmp_path / "store")
+    publish_runs(store, 2)
+    folder = tmp_path / "store" / ARTICLES_TABLE / "site=demo"
+    old, young = folder / "part-orphan-old.parquet", folder / "part-orphan-young.parquet"
+    for path in (old, young):
+        path.write_bytes((next(folder.glob("part-*.parquet"))).read_bytes())
+    two_days_ago = time.time() - 2 * 86400
+    os.utime(old, (two_days_ago, two_days_ago))
+    maintain(store, retention_days=1)
+    assert not old.exists() and young.exists()
+    assert tables.open_table(store, ARTICLES_TABLE).to_pyarrow_table().num_rows == 3 + 1
