@@ -19,12 +19,12 @@ import pyarrow.compute as pc
 import pyarrow.dataset as ds
 from deltalake import DeltaTable
 
-from pipelines.errors import NewsarchiveError
+from newsarchive.errors import ArchiveNotFound
 from pipelines.archive import tables
 from pipelines.archive.filestats import newest_extractor
 from pipelines.archive.moments import parse_as_of, parse_time
 from pipelines.store import Store, open_store
-from pipelines.clean.urls import article_id
+from pipelines.archive.ids import article_id
 
 
 def eq(name: str, value, cast: bool = True) -> pc.Expression:
@@ -66,10 +66,6 @@ def _may_hold(stats: dict | None, value: str) -> bool:
         return True      # no statistics (e.g. a partition column): cannot rule it out
     low, high = (v.decode() if isinstance(v, bytes) else str(v) for v in (stats["min"], stats["max"]))
     return low <= value <= high
-
-
-class ArchiveNotFound(NewsarchiveError):
-    """No archive (or no such article) where one was asked for; the message is one line."""
 
 
 def open_archive(store: Store | str, as_of: int | str | datetime | None = None) -> "ArchiveReader":

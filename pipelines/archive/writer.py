@@ -32,7 +32,7 @@ from deltalake import CommitProperties, DeltaTable
 from deltalake.exceptions import CommitFailedError, DeltaError
 from deltalake.schema import Field
 
-from pipelines.errors import NewsarchiveError
+from newsarchive.errors import ArchiveError
 from pipelines.archive import tables
 from pipelines.archive.changes import StoredChanges
 from pipelines.archive.commit import commit
@@ -46,10 +46,6 @@ from pipelines.store import Store
 MAX_ATTEMPTS = 20                           # 8 writers at once: up to 7 losses per table
 COUNTS = "newsarchive.counts"              # ... and what it added (JSON)
 VERSIONING_COLUMNS = ["article_id", "content_hash", "version", "change", "fetched_at", "title", "text_hash"]
-
-
-class ArchiveError(NewsarchiveError):
-    """The archive could not be written; the message is one line."""
 
 
 @dataclass

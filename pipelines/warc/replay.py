@@ -18,14 +18,10 @@ from pathlib import Path
 
 import yaml
 
-from pipelines.errors import NewsarchiveError
+from newsarchive.errors import ReplayError
 from pipelines.store import Store, layout
 
 WAYBACK = str(Path(sys.executable).with_name("wayback"))
-
-
-class ReplayError(NewsarchiveError):
-    """pywb could not be started; one line."""
 
 
 def sites_with_index(store: Store) -> list[str]:
