@@ -44,7 +44,7 @@ sys.path.insert(0, str(ROOT))
 import pyarrow as pa                                           # noqa: E402
 import pyarrow.parquet as pq                                   # noqa: E402
 
-from pipelines import steps                                    # noqa: E402
+from pipelines.run import steps                                # noqa: E402
 from pipelines.archive import tables                           # noqa: E402
 from pipelines.archive.export import export                    # noqa: E402
 from pipelines.archive.maintain import log_entries, maintain, partition_files   # noqa: E402
@@ -54,7 +54,8 @@ from pipelines.health.runstable import read_runs               # noqa: E402
 from pipelines.health.status import site_status                # noqa: E402
 from pipelines.settings import PipelineSettings                # noqa: E402
 from pipelines.store import layout, open_store                 # noqa: E402
-from spiders.siteconfig import load_sites                      # noqa: E402
+from spiders.runids import RunId                               # noqa: E402
+from spiders.siteconfig import load_site, load_sites           # noqa: E402
 
 ARTICLES = 20                  # articles per run, as in the issue's small site
 CADENCE = timedelta(minutes=15)
@@ -68,13 +69,14 @@ def base_run(folder: Path) -> tuple[list[dict], list[dict], dict]:
     """(captures, articles, upload journal) of one real run of the demo site, made once."""
     cached = folder / "base.json"
     if not cached.exists():
-        from spiders.demosite.server import DemoSite
+        from demosite.server import DemoSite
 
         settings = PipelineSettings.from_env(store_uri=str(folder / "base-store"), staging_dir=folder / "staging")
+        demo, run_id = load_site("demo", settings.sites_dir), RunId.of(BASE_RUN)
         with DemoSite() as site:
-            steps.crawl("demo", BASE_RUN, settings, site.base_url)
-        steps.upload("demo", BASE_RUN, settings)
-        steps.clean("demo", BASE_RUN, settings)
+            steps.crawl(demo, run_id, settings, site.base_url)
+        steps.upload(demo, run_id, settings)
+        steps.clean(demo, run_id, settings)
         store = open_store(settings.store_uri)
         read = lambda name: pq.read_table(io.BytesIO(store.get_bytes(      # noqa: E731
             layout.staging_key("demo", BASE_RUN, f"{name}.parquet")))).to_pylist()
@@ -113,8 +115,8 @@ def run_rows(site: str, number: int, captures: list[dict], articles: list[dict])
     return (pa.Table.from_pylist(caps, schema=tables.CAPTURES), pa.Table.from_pylist(arts, schema=tables.ARTICLES))
 
 
-def run_name(number: int) -> str:
-    return f"soak-{number:05d}"
+def run_name(number: int) -> RunId:
+    return RunId.of(f"soak-{number:05d}")
 
 
 def stage(store, site: str, number: int, captures: list[dict], articles: list[dict], journal: dict) -> None:
@@ -233,15 +235,16 @@ def soak(folder: Path, sites: int, runs: int, maintain_every: int, retention_day
           flush=True)
     print("# per-step figures are per run (summed over the round's sites / sites); reads in seconds", flush=True)
     header = None
+    defined = {name: load_site(name, sites_dir) for name in names}
     for number in range(1, runs + 1):
         spent: dict = {}
         for site in names:
             with measured(spent, "stage"):
                 stage(store, site, number, captures, articles, journal)
             with measured(spent, "publish"):
-                steps.publish(site, run_name(number), settings)
+                steps.publish(defined[site], run_name(number), settings)
             with measured(spent, "check"):
-                steps.check(site, run_name(number), settings, kind="scheduled")
+                steps.check(defined[site], run_name(number), settings, kind="scheduled")
         row = None
         if number in points:        # before this round's maintenance: the most files a reader meets
             row = {"run": number, **{k: v / len(names) for k, v in spent.items()},
@@ -289,10 +292,11 @@ def compare(folder: Path, sites: int, runs: int, repeat: int) -> None:
             store, number = open_store(settings.store_uri), numbers[name] + 1 + turn
             spent: dict = {}
             stage(store, names[0], number, captures, articles, journal)
+            site = load_site(names[0], sites_dir)
             with measured(spent, "publish"):
-                steps.publish(names[0], run_name(number), settings)
+                steps.publish(site, run_name(number), settings)
             with measured(spent, "check"):
-                steps.check(names[0], run_name(number), settings, kind="scheduled")
+                steps.check(site, run_name(number), settings, kind="scheduled")
             for key, value in {**spent, **reads(settings.store_uri, names[0], url, sites_dir, folder)}.items():
                 figures[name].setdefault(key, []).append(value)
     print(f"# compare: {sites} site(s); the store after run {EARLY} and after run {runs}, "

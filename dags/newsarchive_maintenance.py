@@ -14,15 +14,15 @@ Parsing imports no Delta code: the tasks do, when they run.
 """
 from __future__ import annotations
 
-import os
 from datetime import datetime, timedelta
 
 from airflow.sdk import DAG, task
 
+from newsarchive import environment
 from pipelines.health.alerts import failure_notifiers
 
 TABLES = ("articles", "captures", "runs_table")
-SCHEDULE = os.environ.get("NEWSARCHIVE_MAINTAIN_SCHEDULE", "0 * * * *")
+SCHEDULE = environment.value("NEWSARCHIVE_MAINTAIN_SCHEDULE")
 
 with DAG(
     dag_id="newsarchive_maintenance",
@@ -31,7 +31,8 @@ with DAG(
     start_date=datetime(2024, 1, 1),
     catchup=False,                      # a missed pass is made up by the next one
     max_active_runs=1,
-    default_args={"owner": "newsarchive", "retries": 2, "retry_delay": timedelta(minutes=5),
+    default_args={"owner": "newsarchive", "retries": 2,
+                  "retry_delay": timedelta(seconds=environment.value("NEWSARCHIVE_RETRY_DELAY_SECONDS")),
                   "on_failure_callback": failure_notifiers() or None},
     tags=["newsarchive", "maintenance"],
     doc_md=__doc__,

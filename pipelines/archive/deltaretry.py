@@ -15,7 +15,7 @@ from typing import Callable, TypeVar
 
 from deltalake.exceptions import CommitFailedError
 
-from pipelines.errors import NewsarchiveError
+from newsarchive.errors import ArchiveError, NewsarchiveError
 from pipelines.store import Store
 from pipelines.store.retries import RetryPolicy
 
@@ -29,10 +29,6 @@ _TRANSIENT = re.compile(
     r"slow ?down|service ?unavailable|internal ?error|internal server error|bad gateway|"
     r"gateway time-?out|throttl|\b50[0234]\b|dispatch failure",
     re.IGNORECASE)
-
-
-class DeltaStoreError(NewsarchiveError):
-    """A Delta operation kept failing on the store for the whole retry budget (one line)."""
 
 
 def transient(exc: BaseException) -> bool:
@@ -58,11 +54,11 @@ def one_line(exc: BaseException) -> str:
 
 def retrying(store: Store, what: str, call: Callable[[], T], policy: RetryPolicy | None = None) -> T:
     """`call()` (one whole Delta operation), again while the store fails transiently, for the
-    store's retry budget; then DeltaStoreError: `store …: cannot <what>: endpoint … failing …`."""
+    store's retry budget; then ArchiveError: `store …: cannot <what>: endpoint … failing …`."""
     policy = policy or getattr(store, "retry", None) or RetryPolicy.from_env()
 
     def give_up(exc: Exception, seconds: float, attempts: int) -> Exception:
-        return DeltaStoreError(f"store {store.uri}: cannot {what}: endpoint {endpoint(store)} failing for "
+        return ArchiveError(f"store {store.uri}: cannot {what}: endpoint {endpoint(store)} failing for "
                                f"{seconds:.0f} s ({attempts} attempts): {one_line(exc)}")
 
     return policy.run(call, transient, give_up)

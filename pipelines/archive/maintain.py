@@ -21,7 +21,6 @@ and its files, so `--as-of` earlier than that is not guaranteed to work.
 """
 from __future__ import annotations
 
-import os
 import random
 import time
 from dataclasses import dataclass, field
@@ -31,7 +30,8 @@ from deltalake.exceptions import CommitFailedError, DeltaError
 
 from pipelines.archive import tables
 from pipelines.archive.deltaretry import retrying
-from pipelines.errors import NewsarchiveError
+from newsarchive import environment
+from newsarchive.errors import ArchiveError
 from pipelines.store import Store, layout
 
 DEFAULT_RETENTION_DAYS = tables.DEFAULT_RETENTION_DAYS
@@ -40,16 +40,8 @@ COMPACT_ATTEMPTS = 10          # compactions lost to concurrent publishes before
 ORDER = {tables.ARTICLES_TABLE: ["article_id"], tables.CAPTURES_TABLE: ["url"], layout.RUNS_TABLE: None}
 
 
-class MaintainError(NewsarchiveError):
-    """Maintenance was asked for something it cannot do; the message is one line."""
-
-
 def retention_days_from_env() -> int:
-    value = os.environ.get("NEWSARCHIVE_RETENTION_DAYS", str(DEFAULT_RETENTION_DAYS))
-    try:
-        return int(value)
-    except ValueError:
-        raise MaintainError(f"NEWSARCHIVE_RETENTION_DAYS must be a whole number of days, not {value!r}") from None
+    return environment.value("NEWSARCHIVE_RETENTION_DAYS")
 
 
 @dataclass
@@ -69,10 +61,10 @@ def maintain(store: Store, retention_days: int | None = None, dry_run: bool = Fa
     default all); the retention defaults to NEWSARCHIVE_RETENTION_DAYS, else 30 days."""
     retention_days = retention_days_from_env() if retention_days is None else retention_days
     if retention_days < 0:
-        raise MaintainError("retention must be zero or more days")
+        raise ArchiveError("retention must be zero or more days")
     unknown = set(keys or ()) - set(ORDER)
     if unknown:
-        raise MaintainError(f"no such table: {', '.join(sorted(unknown))} (tables: {', '.join(ORDER)})")
+        raise ArchiveError(f"no such table: {', '.join(sorted(unknown))} (tables: {', '.join(ORDER)})")
     reports = []
     for key, order in ORDER.items():
         if (keys is None or key in keys) and tables.open_table(store, key) is not None:

@@ -88,7 +88,8 @@ class ArchiveReader:
 
     def dataset(self, key: str = tables.ARTICLES_TABLE, site: str | None = None) -> ds.Dataset:
         """The table's rows (of one site's partition: its files alone, the others never opened)."""
-        return self.table(key).to_pyarrow_dataset(partitions=[(tables.PARTITION, "=", site)] if site else None)
+        return self.table(key).to_pyarrow_dataset(
+            file_pruning_predicate=[(tables.PARTITION, "=", site)] if site else None)
 
     def extractor(self) -> str | None:
         """The extractor whose output is read by default: the one of the newest version row

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from deltalake.exceptions import CommitFailedError, DeltaError
 
-from pipelines.archive.deltaretry import DeltaStoreError, retrying, transient
+from newsarchive.errors import ArchiveError
+from pipelines.archive.deltaretry import retrying, transient
 from pipelines.store import open_store
 from pipelines.store.retries import RetryPolicy
 
@@ -49,7 +50,7 @@ def test_past_the_budget_one_line_naming_the_endpoint(tmp_path, monkeypatch):
     def failing():
         raise SLOW_DOWN
 
-    with pytest.raises(DeltaStoreError) as raised:
+    with pytest.raises(ArchiveError) as raised:
         retrying(store, "publish run r of demo", failing, QUICK)
     message = str(raised.value)
     assert "\n" not in message

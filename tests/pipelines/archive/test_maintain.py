@@ -7,7 +7,8 @@ from deltalake import DeltaTable
 
 from pipelines.archive import tables
 from pipelines.archive.writer import Archive
-from pipelines.archive.maintain import MaintainError, log_entries, maintain, partition_files
+from newsarchive.errors import ArchiveError, NewsarchiveError
+from pipelines.archive.maintain import log_entries, maintain, partition_files
 from pipelines.cli.main import main as cli_main
 from pipelines.health.runstable import read_runs, write_run
 from pipelines.store import open_store
@@ -79,10 +80,10 @@ def test_tables_can_be_chosen_and_bad_requests_fail_in_one_line(tmp_path, monkey
     reports = maintain(store, keys=[RUNS_TABLE])
     assert [r.table for r in reports] == [RUNS_TABLE]
     assert partition_files(tables.open_table(store, ARTICLES_TABLE)) == {"demo": 3}
-    with pytest.raises(MaintainError, match="no such table: templates"):
+    with pytest.raises(ArchiveError, match="no such table: templates"):
         maintain(store, keys=["templates"])
     monkeypatch.setenv("NEWSARCHIVE_RETENTION_DAYS", "a month")
-    with pytest.raises(MaintainError, match="whole number of days"):
+    with pytest.raises(NewsarchiveError, match="NEWSARCHIVE_RETENTION_DAYS='a month' is not valid"):
         maintain(store)
 
 
