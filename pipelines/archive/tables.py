@@ -11,6 +11,7 @@ tests hold the three to the same names.
 from __future__ import annotations
 
 import pyarrow as pa
+import pyarrow.parquet as pq
 from deltalake import CommitProperties, DeltaTable, WriterProperties
 from deltalake.exceptions import CommitFailedError, TableNotFoundError
 
@@ -118,6 +119,17 @@ def ensure_properties(table: DeltaTable, retention_days: int | None = None) -> N
                                          commit_properties=CommitProperties(max_commit_retries=0))
     except CommitFailedError:
         pass                # another writer committed first; the next publish or pass sets them
+
+
+def site_rows(table: DeltaTable, site: str, columns: list[str] | None = None,
+              filters: list[tuple] | None = None) -> pa.Table:
+    """Rows of one site's partition (where `filters`, tuples as deltalake takes them, hold).
+    The files are chosen during log replay, by partition and by the files' min/max statistics,
+    so only the site's files are ever set up and read: deltalake's own `filters` first build a
+    fragment for every file of every site, a cost that grows with the whole table."""
+    pruning = [(PARTITION, "=", site), *(filters or [])]
+    return table.to_pyarrow_dataset(file_pruning_predicate=pruning).to_table(
+        columns=columns, filter=pq.filters_to_expression(filters) if filters else None)
 
 
 def open_table(store: Store, name: str, version: int | None = None) -> DeltaTable | None:

@@ -207,16 +207,15 @@ class Archive:
         """What versioning needs of the site's stored rows of one extractor (no text: compact)."""
         if not extractor:
             return None
-        return table.to_pyarrow_table(filters=[("site", "=", site), ("extractor", "=", extractor)],
-                                      columns=VERSIONING_COLUMNS)
+        return tables.site_rows(table, site, VERSIONING_COLUMNS, [("extractor", "=", extractor)])
 
     def latest_by_url(self, site: str, urls: set[str]) -> dict[str, dict]:
         """url -> (article_id, content_hash) of its newest version, whatever the extractor, for `urls`."""
         table = self.table(tables.ARTICLES_TABLE)
         if table is None:
             return {}
-        data = table.to_pyarrow_table(filters=[("site", "=", site), ("url", "in", sorted(urls))],
-                                      columns=["url", "article_id", "content_hash", "fetched_at"])
+        data = tables.site_rows(table, site, ["url", "article_id", "content_hash", "fetched_at"],
+                                [("url", "in", sorted(urls))])
         newest: dict[str, dict] = {}
         for row in data.to_pylist():
             if row["url"] not in newest or row["fetched_at"] > newest[row["url"]]["fetched_at"]:
@@ -245,7 +244,7 @@ def stored_records(table: DeltaTable, site: str, run_ids: set[str | None]) -> se
     runs = sorted(r for r in run_ids if r is not None)
     if not runs:
         return set()
-    data = table.to_pyarrow_table(filters=[("site", "=", site), ("run_id", "in", runs)], columns=["record_id"])
+    data = tables.site_rows(table, site, ["record_id"], [("run_id", "in", runs)])
     return set(data.column("record_id").to_pylist())
 
 

@@ -7,7 +7,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.dataset as ds
 
-from pipelines.archive.tables import PARTITION
+from pipelines.archive.tables import PARTITION, site_rows
 from pipelines.health.runstable import _table
 from pipelines.store import Store
 
@@ -39,7 +39,7 @@ def last_runs(store: Store, site: str | None = None) -> tuple[dict[str, dict], d
 
 
 def _from_rows(table, site: str | None) -> tuple[dict[str, dict], dict[str, int]]:
-    rows = table.to_pyarrow_table(filters=[(PARTITION, "=", site)] if site else None).to_pylist()
+    rows = (site_rows(table, site) if site else table.to_pyarrow_table()).to_pylist()
     counts: dict[str, int] = {}
     for row in rows:
         counts[row["site"]] = counts.get(row["site"], 0) + 1

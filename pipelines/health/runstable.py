@@ -12,7 +12,7 @@ from deltalake.exceptions import CommitFailedError
 from pipelines.archive.deltaretry import retrying
 from pipelines.archive.writer import MAX_ATTEMPTS, ArchiveError
 from pipelines.store import Store, layout
-from pipelines.archive.tables import UTC_TS, new_table_properties, open_table
+from pipelines.archive.tables import UTC_TS, new_table_properties, open_table, site_rows
 
 RUNS = pa.schema([
     ("site", pa.string()),
@@ -91,5 +91,5 @@ def read_runs(store: Store, site: str | None = None) -> list[dict]:
     table = _table(store)
     if table is None:
         return []
-    rows = table.to_pyarrow_table(filters=[("site", "=", site)] if site else None).to_pylist()
+    rows = (site_rows(table, site) if site else table.to_pyarrow_table()).to_pylist()
     return sorted(rows, key=lambda r: (r["site"], r["published_at"], r["run_id"]))

@@ -1,7 +1,7 @@
 """The demo run through every step, health check included, against an S3 endpoint that fails
 a share of its requests (503 SlowDown, 500, connection resets before and after the request
 took effect; tests/faultproxy.py in front of moto): it completes, exit 0, and the archive is
-whole. Past the retry budget, with every request of delta-rs's own client failing, the run
+whole; so does maintenance. Past the retry budget, with every request of delta-rs's own client failing, the run
 stops with one line naming the endpoint, and a re-run completes."""
 from __future__ import annotations
 
@@ -86,6 +86,9 @@ def test_demo_on_a_flaky_store_and_past_the_retry_budget(proxy, s3_bucket, demo_
     again = newsarchive(endpoint, store_uri, tmp_path / "staging", "run", "demo", "--base-url", demo_site.base_url,
                         "--run-id", "flaky-2", env=BUDGET)
     assert again.returncode == 0, again.stderr[-3000:]
+    maintained = newsarchive(endpoint, store_uri, tmp_path / "staging", "maintain", "--retention-days", "0",
+                             env=BUDGET)
+    assert maintained.returncode == 0, maintained.stderr[-3000:]
     control.write_text("ok")
     assert_whole(store_uri, ["flaky-1", "flaky-2"], demo_site)
     verified = newsarchive(endpoint, store_uri, tmp_path / "staging", "verify", env=BUDGET)
