@@ -45,6 +45,13 @@ def _workers(text: str) -> int | str:
     return "auto" if text == "auto" else _positive_int(text)
 
 
+def _days(text: str) -> int:
+    value = int(text)
+    if value < 0:
+        raise ValueError("must be zero or more")
+    return value
+
+
 def _seconds(text: str) -> float:
     value = float(text)
     if value < 0:
@@ -74,6 +81,11 @@ VARIABLES: tuple[Variable, ...] = (
     Variable("NEWSARCHIVE_STORE_RETRY_SECONDS", 180.0,
              "how long one store call keeps retrying transient errors before it fails", _seconds),
     Variable("NEWSARCHIVE_STORE_TIMEOUT", 60.0, "seconds one store request (connect or read) may take", _seconds),
+    # upkeep of the archive
+    Variable("NEWSARCHIVE_RETENTION_DAYS", 30,
+             "days maintenance keeps removed files and log entries: how far back time travel (--as-of) reaches",
+             _days),
+    Variable("NEWSARCHIVE_MAINTAIN_SCHEDULE", "0 * * * *", "cron of the maintenance DAG's passes (default hourly)"),
     # Airflow
     Variable("NEWSARCHIVE_RETRY_DELAY_SECONDS", 300.0,
              "first delay before a failed task is retried (doubling after each try)", _seconds),

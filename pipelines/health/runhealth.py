@@ -86,9 +86,8 @@ def _run_captures(archive: Archive, site: str, run_id: str) -> list[dict]:
     table = archive.table(tables.CAPTURES_TABLE)
     if table is None:
         return []
-    return table.to_pyarrow_table(filters=[("site", "=", site), ("run_id", "=", run_id)],
-                                  columns=["url", "status", "article_id", "content_hash", "skip_reason"]
-                                  ).to_pylist()
+    return tables.site_rows(table, site, ["url", "status", "article_id", "content_hash", "skip_reason"],
+                            [("run_id", "=", run_id)]).to_pylist()
 
 
 def _word_counts(archive: Archive, site: str, seen: set[tuple[str, str]]) -> list[int]:
@@ -96,8 +95,7 @@ def _word_counts(archive: Archive, site: str, seen: set[tuple[str, str]]) -> lis
     if table is None or not seen:
         return []
     # Filtered here, not by an `in` filter: pyarrow cannot compare string with string_view stats.
-    rows = table.to_pyarrow_table(filters=[("site", "=", site)],
-                                  columns=["article_id", "content_hash", "word_count"]).to_pylist()
+    rows = tables.site_rows(table, site, ["article_id", "content_hash", "word_count"]).to_pylist()
     return [r["word_count"] for r in rows if (r["article_id"], r["content_hash"]) in seen]
 
 
