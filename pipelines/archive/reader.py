@@ -22,6 +22,7 @@ from deltalake.exceptions import DeltaError
 
 from newsarchive.errors import ArchiveNotFound
 from pipelines.archive import sightings, states, tables
+from pipelines.archive.filestats import newest_extractor
 from pipelines.archive.moments import parse_as_of, parse_time
 from pipelines.store import Store, open_store
 from pipelines.archive.ids import article_id
@@ -85,7 +86,7 @@ class ArchiveReader:
         self.store = store
         self.as_of = parse_as_of(as_of)
         self.window = window
-        self._datasets: dict[str, ds.Dataset] = {}
+        self._datasets: dict[tuple, ds.Dataset] = {}
         self._extractor: list[str | None] = []
 
     # -- tables ---------------------------------------------------------------------
@@ -109,17 +110,23 @@ class ArchiveReader:
         stamp = following.history(limit=1)[0]["timestamp"]
         return datetime.fromtimestamp((stamp - 1) / 1000, tz=timezone.utc)
 
-    def dataset(self, key: str = tables.ARTICLES_TABLE) -> ds.Dataset:
-        if key not in self._datasets:
-            self._datasets[key] = self.table(key).to_pyarrow_dataset()
-        return self._datasets[key]
+    def dataset(self, key: str = tables.ARTICLES_TABLE, site: str | None = None) -> ds.Dataset:
+        """The table's rows (of one site's partition: its files alone, the others never opened)."""
+        if (key, site) not in self._datasets:
+            self._datasets[(key, site)] = self.table(key).to_pyarrow_dataset(
+                file_pruning_predicate=[(tables.PARTITION, "=", site)] if site else None)
+        return self._datasets[(key, site)]
 
     def extractor(self) -> str | None:
-        """The extractor whose output is read by default: the one of the newest version row."""
+        """The extractor whose output is read by default: the one of the newest version row
+        (from the files' statistics when they tell, else from the rows)."""
         if not self._extractor:
-            data = self.dataset().to_table(columns=["extractor", "fetched_at"])
-            newest = pc.index(data["fetched_at"], pc.max(data["fetched_at"])).as_py() if data.num_rows else None
-            self._extractor.append(None if newest is None else str(data["extractor"][newest].as_py()))
+            known, extractor = newest_extractor(self.table())
+            if not known:
+                data = self.dataset().to_table(columns=["extractor", "fetched_at"])
+                newest = pc.index(data["fetched_at"], pc.max(data["fetched_at"])).as_py() if data.num_rows else None
+                extractor = None if newest is None else str(data["extractor"][newest].as_py())
+            self._extractor.append(extractor)
         return self._extractor[0]
 
     # -- articles and versions ---------------------------------------------------------
@@ -127,9 +134,7 @@ class ArchiveReader:
                  columns: list[str] | None = None) -> pd.DataFrame:
         """Every version of every article (one extractor's output)."""
         expr = eq("extractor", extractor or self.extractor())
-        if site:
-            expr &= eq("site", site)
-        return self.dataset().to_table(filter=expr, columns=columns).to_pandas()
+        return self.dataset(site=site).to_table(filter=expr, columns=columns).to_pandas()
 
     def articles(self, site: str | None = None) -> pd.DataFrame:
         """The newest version of every article: the content its latest capture showed (after a
@@ -155,8 +160,7 @@ class ArchiveReader:
         return now.drop(columns=["variant_hashes"])
 
     def captures(self, site: str | None = None) -> pd.DataFrame:
-        expr = eq("site", site) if site else None
-        return self.dataset(tables.CAPTURES_TABLE).to_table(filter=expr).to_pandas()
+        return self.dataset(tables.CAPTURES_TABLE, site).to_table().to_pandas()
 
     def history(self, url: str) -> pd.DataFrame:
         """The states one article was seen in, in capture order (A, B, A, B ...): one row per
@@ -218,14 +222,12 @@ class ArchiveReader:
         every site), or of the articles in `versions`: their responses, and the revisits of
         the URLs those were fetched from."""
         try:
-            dataset = self.dataset(tables.CAPTURES_TABLE)
+            dataset = self.dataset(tables.CAPTURES_TABLE, site if versions is None else None)
         except (ArchiveNotFound, DeltaError):
             return pd.DataFrame(columns=sightings.CAPTURE_COLUMNS)
         columns = sightings.CAPTURE_COLUMNS
         if versions is None:
             expr = pc.field("article_id").is_valid() | eq("record_type", "revisit")
-            if site:
-                expr &= eq("site", site)
             return dataset.to_table(filter=expr, columns=columns).to_pandas()
         parts = [scan(dataset, columns, article_id=aid) for aid in sorted(set(versions["article_id"]))]
         urls = set(pa.concat_tables(parts)["url"].to_pylist()) | set(versions["url"])
