@@ -123,15 +123,11 @@ class ArchiveReader:
     def history(self, url: str) -> pd.DataFrame:
         """The versions of one article, oldest first, with when each was first and last seen."""
         frame = self._versions_of(url)
-        seen = self._sightings(frame["article_id"].iloc[0])
-        frame["first_seen"] = frame["fetched_at"]
-        frame["last_seen"] = frame["fetched_at"]
-        for i, row in frame.iterrows():
-            moments = seen.get(row["content_hash"], [])
-            if moments:
-                frame.at[i, "first_seen"] = min([row["fetched_at"], *moments])
-                frame.at[i, "last_seen"] = max([row["fetched_at"], *moments])
-        return frame.sort_values("version").reset_index(drop=True)
+        seen = self._sightings(frame["article_id"].iloc[0])      # one row per content: whole columns,
+        frame = frame.merge(seen, on="content_hash", how="left")  # not a loop over versions
+        frame["first_seen"] = frame[["fetched_at", "seen_first"]].min(axis=1)
+        frame["last_seen"] = frame[["fetched_at", "seen_last"]].max(axis=1)
+        return frame.drop(columns=["seen_first", "seen_last"]).sort_values("version").reset_index(drop=True)
 
     def show(self, url: str, at: str | datetime | None = None, version: int | None = None) -> dict:
         """One version: a given number, the one current at a given time, or the newest."""
@@ -162,15 +158,15 @@ class ArchiveReader:
             data = scan(base, article_id=sorted(ids)[0], extractor=extractor)
         return data.to_pandas()
 
-    def _sightings(self, aid: str) -> dict[str, list]:
-        """content hash -> times a capture showed it (full responses and revisits)."""
+    def _sightings(self, aid: str) -> pd.DataFrame:
+        """Per content hash, the first and last time a capture showed it (full responses and
+        revisits): columns content_hash, seen_first, seen_last."""
+        schema = pa.schema([("content_hash", pa.string()), ("fetched_at", tables.UTC_TS)])
         try:
             caps = scan(self.dataset(tables.CAPTURES_TABLE), ["content_hash", "fetched_at"], article_id=aid)
         except ArchiveNotFound:
-            return {}
-        seen: dict[str, list] = {}
-        for row in caps.to_pylist():
-            if row["content_hash"]:
-                seen.setdefault(row["content_hash"], []).append(pd.Timestamp(row["fetched_at"]))
-        return seen
-
+            caps = schema.empty_table()
+        caps = caps.cast(schema)
+        caps = caps.filter(pc.is_valid(caps["content_hash"]))
+        grouped = caps.group_by("content_hash").aggregate([("fetched_at", "min"), ("fetched_at", "max")])
+        return grouped.rename_columns(["content_hash", "seen_first", "seen_last"]).to_pandas()
