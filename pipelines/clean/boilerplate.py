@@ -71,11 +71,16 @@ def prune(body, links: dict[str, set[str]], repeated: frozenset[str] = frozenset
 
 
 def is_menu(body) -> bool:
-    """Whether most of the body's words stand in lines of a few words (menu entries), each
-    block's lines counted apart (a menu can come back as one paragraph of many lines)."""
+    """Whether most of the body's words stand in lines of a few words (menu entries)."""
+    return menu_share(body) > MENU_SHARE
+
+
+def menu_share(body) -> float:
+    """The share of the body's words in lines of a few words, each block's lines counted apart
+    (a menu can come back as one paragraph of many lines)."""
     counts = [len(WORD.findall(line)) for block in body.iter(*BLOCKS) for line in TEXT(block).splitlines()]
     total = sum(counts)
-    return total > 0 and sum(n for n in counts if n <= MENU_WORDS) > MENU_SHARE * total
+    return sum(n for n in counts if n <= MENU_WORDS) / total if total else 0.0
 
 
 def _mostly_repeated(blocks, repeated: frozenset[str]) -> bool:
