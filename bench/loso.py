@@ -97,11 +97,13 @@ class Recorder:
         prune runs on the recorded body with its removals noted rather than made, and its
         tests of a block memoised for the page; the body is copied and rendered only for a set
         of removals not seen before on the page."""
-        if page_id not in self.pruned or not self.titled.get(page_id):
+        if page_id not in self.pruned:
             return ""
         share, fast = self.menus.get(page_id, (0.0, None))
         base = "slow" if fast is None or share > boilerplate.MENU_SHARE else "fast"
-        body, links, repeated = self._base(page_id, base)
+        body, links, repeated, headings = self._base(page_id, base)
+        if not self.titled.get(page_id) and not headings:        # no title, nor one from the body
+            return ""
         memo = self.memo.setdefault(page_id, {})
         removed: list = []
         patches = {(boilerplate, "remove"): removed.append,
@@ -130,8 +132,8 @@ class Recorder:
         if (page_id, base) not in self.bases:
             body, links, repeated = self.pruned[page_id]
             body = deepcopy(body if base == "slow" else self.menus[page_id][1])
-            boilerplate._drop_leading_headings(body)
-            self.bases[(page_id, base)] = body, links, repeated
+            headings = boilerplate._drop_leading_headings(body)
+            self.bases[(page_id, base)] = body, links, repeated, headings
             # the element proxies are kept alive with the body, so that their ids stay theirs
             elements = list(body.iter())
             self.order[(page_id, base)] = {id(el): i for i, el in enumerate(elements)}

@@ -57,10 +57,11 @@ def link_texts(tree) -> dict[str, set[str]]:
     return index
 
 
-def prune(body, links: dict[str, set[str]], repeated: frozenset[str] = frozenset()) -> None:
+def prune(body, links: dict[str, set[str]], repeated: frozenset[str] = frozenset()) -> list[str]:
     """Remove boilerplate paragraphs from trafilatura's body element in place; `repeated`
-    holds the normalised texts of the page's blocks that repeat across its site."""
-    _drop_leading_headings(body)
+    holds the normalised texts of the page's blocks that repeat across its site. Returns the
+    texts of the headings that stood before the first paragraph (the headline, the standfirst)."""
+    headings = _drop_leading_headings(body)
     blocks = [(block, TEXT(block)) for block in body.iter(*BLOCKS)]
     if repeated and _mostly_repeated(blocks, repeated):
         repeated = frozenset()
@@ -68,6 +69,7 @@ def prune(body, links: dict[str, set[str]], repeated: frozenset[str] = frozenset
         normalised = words(text)
         if normalised in repeated or _is_links(normalised, links) or _is_call_to_action(text, normalised):
             remove(block)
+    return headings
 
 
 def is_menu(body) -> bool:
@@ -89,11 +91,14 @@ def _mostly_repeated(blocks, repeated: frozenset[str]) -> bool:
     return total > 0 and sum(n for n, found in counts if found) > MOSTLY_REPEATED * total
 
 
-def _drop_leading_headings(body) -> None:
+def _drop_leading_headings(body) -> list[str]:
+    dropped = []
     for child in list(body):
         if child.tag != "head":
-            return
+            break
+        dropped.append(" ".join(TEXT(child).split()))
         remove(child)
+    return [text for text in dropped if text]
 
 
 def _is_links(text: str, links: dict[str, set[str]]) -> bool:

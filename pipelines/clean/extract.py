@@ -78,12 +78,16 @@ def extract_article(html: bytes | str, url: str, template: sitetemplate.Boilerpl
             meta.sources["body"] = template.label
         # edits the tree: everything that reads it comes first
         _drop_scripts(tree)
-        body = _body(tree, url, links, repeated)
+        body, headings = _body(tree, url, links, repeated)
         text, md = markdown.render(body) if body is not None else ("", "")
     except RecursionError:
         raise NotAnArticle("DOM too deeply nested") from None
     if len(text) < MIN_TEXT_CHARS:
         raise NotAnArticle(f"no article text ({len(text)} characters)")
+    # a page that states no title (no <title>, og:title or lone <h1>) still has its headline
+    # where the body starts; a truncated capture is the usual case
+    if not meta.title:
+        meta.fill("title", [("body", headings[0] if headings else None)])
     if not meta.title:
         raise NotAnArticle("no title")
     return Article(**{**vars(meta), "canonical_url": meta.canonical_url or url},
@@ -101,21 +105,21 @@ def _drop_scripts(tree) -> None:
 
 
 def _body(tree, url: str, links: dict[str, set[str]], repeated: frozenset[str] = frozenset()):
-    """trafilatura's main-content XML with boilerplate paragraphs removed, or None. When the
+    """trafilatura's main-content XML with boilerplate paragraphs removed (or None) and the
+    texts of the headings it started with. When the
     fast mode's pick reads as a menu (mostly blocks of a few words), the page is extracted
     again with trafilatura's comparison pass (readability, jusText); that run shares with the
     first the stages that do not depend on the mode (pipelines.clean.cascade)."""
     try:
         cascade = Cascade(tree, url)
     except (TypeError, ValueError):                # what bare_extraction reads as "no document"
-        return None
+        return None, []
     body = _extract(cascade, fast=True)
     if body is not None and boilerplate.is_menu(body):
         body = _extract(cascade, fast=False)
     if body is None:
-        return None
-    boilerplate.prune(body, links, repeated)
-    return body
+        return None, []
+    return body, boilerplate.prune(body, links, repeated)
 
 
 def _extract(cascade: Cascade, fast: bool):
