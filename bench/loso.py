@@ -5,7 +5,7 @@ other sets (their F1 averaged, each set weighing the same) is chosen and scored 
 cleaning run per setting would take the whole grid times the benchmark's time, so settings that
 act only on the extracted body (boilerplate.prune's thresholds and rules) are replayed: each
 full run records, per page, what prune was handed (the body, the page's links, its repeated
-blocks) and whether the page had a title, and each such setting prunes a copy of that body and
+blocks), and each such setting prunes a copy of that body and
 renders it again, as extract_article would. The menu check is replayed too: a full run takes
 the lowest menu share of the grid, and keeps the fast mode's body of every page it reads as a
 menu, for the settings under which that page would not be one. The site template's page count
@@ -49,12 +49,12 @@ def applied(setting: dict):
 
 
 class Recorder:
-    """Runs extract_files, keeping per page what prune was handed and whether it had a title."""
+    """Runs extract_files, keeping per page what prune was handed (a page always has a title once it
+    has a body: extract_article titles it by its body when it states none)."""
 
     def __init__(self):
         self.current = None
         self.pruned: dict[str, tuple] = {}
-        self.titled: dict[str, bool] = {}
         self.menus: dict[str, tuple[float, object]] = {}     # page -> (menu share, fast mode's body)
         self.memo: dict[str, dict] = {}
         self.bases: dict[tuple[str, str], tuple] = {}
@@ -62,20 +62,15 @@ class Recorder:
         self.alive: list = []
 
     def run(self, inputs: list[tuple[bytes, str, str]]) -> list[dict]:
-        originals = savedpages.extract_file, extract.extract_metadata, boilerplate.prune, boilerplate.is_menu
+        originals = savedpages.extract_file, boilerplate.prune, boilerplate.is_menu
 
         def extract_file(data, url, path="-", template=None, tree=None):
             self.current = path
             return originals[0](data, url, path, template, tree)
 
-        def extract_metadata(tree, url):
-            meta = originals[1](tree, url)
-            self.titled[self.current] = bool(meta.title)
-            return meta
-
         def prune(body, links, repeated=frozenset()):
             self.pruned[self.current] = (deepcopy(body), links, repeated)
-            return originals[2](body, links, repeated)
+            return originals[1](body, links, repeated)
 
         def is_menu(body):
             share = boilerplate.menu_share(body)
@@ -83,14 +78,13 @@ class Recorder:
                 self.menus[self.current] = (share, deepcopy(body))
             return share > boilerplate.MENU_SHARE
 
-        patched = extract_file, extract_metadata, prune, is_menu
+        patched = extract_file, prune, is_menu
         try:
             with applied({(boilerplate, "MENU_SHARE"): min(MENU_SHARES)}):
-                (savedpages.extract_file, extract.extract_metadata, boilerplate.prune,
-                 boilerplate.is_menu) = patched
+                savedpages.extract_file, boilerplate.prune, boilerplate.is_menu = patched
                 return savedpages.extract_files(inputs)
         finally:
-            savedpages.extract_file, extract.extract_metadata, boilerplate.prune, boilerplate.is_menu = originals
+            savedpages.extract_file, boilerplate.prune, boilerplate.is_menu = originals
 
     def replay(self, page_id: str) -> str:
         """The page's text under the settings now applied, as extract_article would give it.
@@ -101,9 +95,7 @@ class Recorder:
             return ""
         share, fast = self.menus.get(page_id, (0.0, None))
         base = "slow" if fast is None or share > boilerplate.MENU_SHARE else "fast"
-        body, links, repeated, headings = self._base(page_id, base)
-        if not self.titled.get(page_id) and not headings:        # no title, nor one from the body
-            return ""
+        body, links, repeated = self._base(page_id, base)
         memo = self.memo.setdefault(page_id, {})
         removed: list = []
         patches = {(boilerplate, "remove"): removed.append,
@@ -132,8 +124,8 @@ class Recorder:
         if (page_id, base) not in self.bases:
             body, links, repeated = self.pruned[page_id]
             body = deepcopy(body if base == "slow" else self.menus[page_id][1])
-            headings = boilerplate._drop_leading_headings(body)
-            self.bases[(page_id, base)] = body, links, repeated, headings
+            boilerplate._drop_leading_headings(body)
+            self.bases[(page_id, base)] = body, links, repeated
             # the element proxies are kept alive with the body, so that their ids stay theirs
             elements = list(body.iter())
             self.order[(page_id, base)] = {id(el): i for i, el in enumerate(elements)}

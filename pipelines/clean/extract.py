@@ -31,6 +31,7 @@ from pipelines.clean.metadata import Metadata, extract_metadata, parse_date, spl
 
 EXTRACTOR_VERSION = "newsarchive-extract/5 trafilatura/" + trafilatura.__version__
 MIN_TEXT_CHARS = 200
+TITLE_WORDS = 12                  # of a body's opening line that titles a page stating no title
 MAX_PAGE_BYTES = 8_000_000        # larger "pages" are data dumps or traps, not articles
 MAX_ELEMENTS = 200_000            # likewise for DOMs built to exhaust a parser
 
@@ -84,14 +85,20 @@ def extract_article(html: bytes | str, url: str, template: sitetemplate.Boilerpl
         raise NotAnArticle("DOM too deeply nested") from None
     if len(text) < MIN_TEXT_CHARS:
         raise NotAnArticle(f"no article text ({len(text)} characters)")
-    # a page that states no title (no <title>, og:title or lone <h1>) still has its headline
-    # where the body starts; a truncated capture is the usual case
+    # a page that states no title (no <title>, og:title or lone <h1>; a truncated capture is the
+    # usual case) keeps its article: titled by the heading its body starts with, else by its opening
     if not meta.title:
-        meta.fill("title", [("body", headings[0] if headings else None)])
+        meta.fill("title", [("body", headings[0] if headings else None), ("body", lambda: opening(text))])
     if not meta.title:
         raise NotAnArticle("no title")
     return Article(**{**vars(meta), "canonical_url": meta.canonical_url or url},
                    url=url, text=text, markdown=md)
+
+
+def opening(text: str) -> str:
+    """The body's first line, cut after TITLE_WORDS words: a title for a page that states none."""
+    words = text.strip().split("\n", 1)[0].split()
+    return " ".join(words[:TITLE_WORDS]) + (" …" if len(words) > TITLE_WORDS else "")
 
 
 def _drop_scripts(tree) -> None:
