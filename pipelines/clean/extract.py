@@ -29,7 +29,7 @@ from pipelines.clean import sitetemplate
 from pipelines.clean.decode import decode_page
 from pipelines.clean.metadata import Metadata, extract_metadata, parse_date, split_authors  # noqa: F401  (part of this module's API)
 
-EXTRACTOR_VERSION = "newsarchive-extract/5 trafilatura/" + trafilatura.__version__
+EXTRACTOR_VERSION = "newsarchive-extract/6 trafilatura/" + trafilatura.__version__
 MIN_TEXT_CHARS = 200
 TITLE_WORDS = 12                  # of a body's opening line that titles a page stating no title
 MAX_PAGE_BYTES = 8_000_000        # larger "pages" are data dumps or traps, not articles
