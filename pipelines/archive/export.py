@@ -28,7 +28,7 @@ def export(reader: ArchiveReader, out: Path, fmt: str, site: str | None = None,
     since/until select on publication time: [since, until)."""
     if fmt not in FORMATS:
         raise ValueError(f"unknown format {fmt!r} (choose from {', '.join(FORMATS)})")
-    dataset = reader.dataset()
+    dataset = reader.dataset(site=site)       # one site: its partition's files alone
     # no read-ahead: memory stays at about one row group, whatever the archive's size
     scanner = dataset.scanner(filter=_filter(reader, site, since, until), batch_size=BATCH_ROWS,
                               batch_readahead=0, fragment_readahead=0, use_threads=False,
@@ -39,7 +39,7 @@ def export(reader: ArchiveReader, out: Path, fmt: str, site: str | None = None,
 
 
 def count(reader: ArchiveReader, site=None, since=None, until=None) -> int:
-    return reader.dataset().count_rows(filter=_filter(reader, site, since, until))
+    return reader.dataset(site=site).count_rows(filter=_filter(reader, site, since, until))
 
 
 def _filter(reader: ArchiveReader, site, since, until):
