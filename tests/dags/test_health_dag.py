@@ -6,11 +6,12 @@ import shutil
 
 import pytest
 
-from pipelines.health import runcheck
+from pipelines.run import steps
 from pipelines.health.runstable import read_runs
 from pipelines.settings import PipelineSettings
 from pipelines.store import open_store
 from demosite import DemoSite
+from spiders.siteconfig import load_site
 from tests.dags.airflowcluster import airflow
 from tests.dags.test_dag_run import airflow_env  # noqa: F401  (fixture)
 
@@ -22,7 +23,7 @@ def test_check_task_fails_and_alerts(airflow_env, warc_archive, smtp_sink, webho
     shutil.copytree(PipelineSettings.from_env(store_uri=warc_archive["settings"].store_uri).store_uri, store_dir)
     settings = PipelineSettings.from_env(store_uri=str(store_dir))
     for run_id in ("first", "second"):                   # the baseline: two healthy runs
-        runcheck.check("demo", run_id, settings)
+        steps.check(load_site("demo", settings.sites_dir), run_id, settings)
     (mailbox, smtp_uri), (received, hook_url) = smtp_sink, webhook_sink
     env = {**airflow_env, "NEWSARCHIVE_STORE": str(store_dir),
            "NEWSARCHIVE_ALERT_EMAIL_TO": "ops@example.org", "AIRFLOW_CONN_SMTP_DEFAULT": smtp_uri,
