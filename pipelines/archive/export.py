@@ -15,6 +15,8 @@ import pyarrow.csv as pacsv
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
+from pipelines.access.rules import Withheld
+from pipelines.access.withholding import drop_withheld
 from pipelines.archive.reader import ArchiveReader, eq
 
 FORMATS = ("parquet", "jsonl", "csv")
@@ -23,9 +25,9 @@ BATCH_ROWS = 20_000
 
 def export(reader: ArchiveReader, out: Path, fmt: str, site: str | None = None,
            since: datetime | None = None, until: datetime | None = None,
-           progress: Callable[[int], None] | None = None) -> int:
+           progress: Callable[[int], None] | None = None, withheld: Withheld | None = None) -> int:
     """Write the matching versions to `out`; returns the number of rows.
-    since/until select on publication time: [since, until)."""
+    since/until select on publication time: [since, until). Rows `withheld` names are left out."""
     if fmt not in FORMATS:
         raise ValueError(f"unknown format {fmt!r} (choose from {', '.join(FORMATS)})")
     dataset = reader.dataset()
@@ -33,13 +35,18 @@ def export(reader: ArchiveReader, out: Path, fmt: str, site: str | None = None,
     scanner = dataset.scanner(filter=_filter(reader, site, since, until), batch_size=BATCH_ROWS,
                               batch_readahead=0, fragment_readahead=0, use_threads=False,
                               fragment_scan_options=ds.ParquetFragmentScanOptions(pre_buffer=False))
-    batches = (_with_replay_path(b) for b in scanner.to_batches() if b.num_rows)
+    batches = (_with_replay_path(b) for b in (drop_withheld(withheld, b) if withheld else b
+                                              for b in scanner.to_batches()) if b.num_rows)
     writer = {"parquet": _write_parquet, "jsonl": _write_jsonl, "csv": _write_csv}[fmt]
     return writer(out, batches, progress or (lambda n: None))
 
 
-def count(reader: ArchiveReader, site=None, since=None, until=None) -> int:
-    return reader.dataset().count_rows(filter=_filter(reader, site, since, until))
+def count(reader: ArchiveReader, site=None, since=None, until=None, withheld: Withheld | None = None) -> int:
+    expr = _filter(reader, site, since, until)
+    if not withheld:
+        return reader.dataset().count_rows(filter=expr)
+    urls = reader.dataset().to_table(filter=expr, columns=["url", "canonical_url"])
+    return drop_withheld(withheld, urls).num_rows
 
 
 def _filter(reader: ArchiveReader, site, since, until):

@@ -12,12 +12,29 @@ def _reader(args, as_of=None):
     return open_archive(ui.settings(args).store_uri, as_of)
 
 
+def _withheld(args):
+    from pipelines.access.takedowns import withheld
+    from pipelines.store import open_store
+
+    return withheld(open_store(ui.settings(args).store_uri))
+
+
+def _refuse_withheld(args, rows) -> None:
+    """A withheld article is not shown: one line naming the takedown list, exit 2."""
+    from pipelines.access.withholding import refuse_if_withheld
+
+    rules = _withheld(args)
+    for row in rows:
+        refuse_if_withheld(rules, args.url, row["url"], row["canonical_url"])
+
+
 def cmd_history(args) -> int:
     from rich.markup import escape
     from rich.table import Table
     from rich.text import Text
 
     frame = _reader(args, args.as_of).history(args.url)
+    _refuse_withheld(args, frame.to_dict("records"))
     ui.out().print(f"[bold]{escape(str(frame['canonical_url'].iloc[0]))}[/]\narticle {frame['article_id'].iloc[0]}, "
               f"extractor {escape(str(frame['extractor'].iloc[0]))}", highlight=False)
     table = Table(box=None, pad_edge=False)
@@ -35,6 +52,7 @@ def cmd_show(args) -> int:
     from rich.markup import escape
 
     row = _reader(args, args.as_of).show(args.url, at=args.at, version=args.version)
+    _refuse_withheld(args, [row])
     ui.out().print(f"[bold]{escape(row['title'] or '')}[/]", highlight=False)
     ui.out().print(f"version {row['version']} ({row['change']}), first seen {_time(row['fetched_at'])}; "
               f"by {', '.join(list(row['authors']) if row['authors'] is not None else [])}; published {_time(row['published'])}",
@@ -54,6 +72,7 @@ def cmd_diff(args) -> int:
     to_v = args.to_version or newest
     from_v = args.from_version or max(1, to_v - 1)
     old, new = (reader.show(args.url, version=v) for v in (from_v, to_v))
+    _refuse_withheld(args, [old, new])
     title_changes = worddiff.word_diff(old["title"], new["title"])
     text_changes = worddiff.word_diff(old["text"], new["text"])
     if args.html:
@@ -73,11 +92,12 @@ def cmd_export(args) -> int:
     from pipelines.archive.export import count, export
 
     reader = _reader(args, args.as_of)
-    total = count(reader, args.site, args.since, args.until)
+    rules = _withheld(args)
+    total = count(reader, args.site, args.since, args.until, withheld=rules)
     with ui.progress(spinner=False) as bar:
         task = bar.add_task("export", total=total)
         rows = export(reader, args.out, args.format, args.site, args.since, args.until,
-                      progress=lambda n: bar.advance(task, n))
+                      progress=lambda n: bar.advance(task, n), withheld=rules)
     ui.out().print(f"exported {rows} article versions to {args.out}", highlight=False)
     return 0
 
