@@ -39,6 +39,7 @@ from pipelines.clean.step import clean_stream, skip_counts
 from pipelines.archive.staged import StagedParquet
 from pipelines.settings import PipelineSettings, open_checked_store
 from pipelines.health.steptimes import timed
+from pipelines.search import step as search_step
 from pipelines.store import Store, open_store
 
 log = logging.getLogger("newsarchive")
@@ -364,9 +365,9 @@ def unwatched(step: str) -> ContextManager[None]:
 def run(site_name: str, settings: PipelineSettings, run_id: str | None = None, *,
         base_url: str | None = None, window: tuple[datetime, datetime] | None = None,
         recheck: list[str] | None = None, kind: str = "manual", watch: Watch = unwatched) -> dict:
-    """One whole run: crawl -> upload -> clean -> publish -> check; its manifest with the
-    check's result under "health" (a failed check is returned there, not raised: the data
-    is published by then). `watch(step)` is entered around each step; what it yields gets
+    """One whole run: crawl -> upload -> clean -> publish -> check, then the search index; its
+    manifest with the check's result under "health" and the index's under "search" (a failed
+    check is returned there, not raised: the data is published by then). `watch(step)` is entered around each step; what it yields gets
     the crawl's events (crawl) or each cleaned record (clean)."""
     load_site(site_name, settings.sites_dir)
     open_checked_store(settings)          # an unreachable store fails before anything is fetched
@@ -384,4 +385,6 @@ def run(site_name: str, settings: PipelineSettings, run_id: str | None = None, *
             health = check(site_name, run_id, settings, kind)
         except runcheck.CheckFailed as exc:
             health = {"result": "failed", "message": str(exc)}
-    return manifest | {"health": health}
+    with watch("index"):
+        search = search_step.index_after_run(settings)
+    return manifest | {"health": health, "search": search}

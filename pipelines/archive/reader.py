@@ -67,6 +67,12 @@ def _may_hold(stats: dict | None, value: str) -> bool:
     return low <= value <= high
 
 
+def newest_versions(versions: pd.DataFrame) -> pd.DataFrame:
+    """The version of each article the archive shows, among `versions` (the versions seen by
+    the moment asked about: article_id, version, fetched_at): one row per article."""
+    return versions.sort_values("version").groupby("article_id", as_index=False).tail(1)
+
+
 class ArchiveNotFound(NewsarchiveError):
     """No archive (or no such article) where one was asked for; the message is one line."""
 
@@ -114,7 +120,7 @@ class ArchiveReader:
         frame = self.versions(site)
         if frame.empty:
             return frame
-        return frame.sort_values("version").groupby("article_id", as_index=False).tail(1).reset_index(drop=True)
+        return newest_versions(frame).reset_index(drop=True)
 
     def captures(self, site: str | None = None) -> pd.DataFrame:
         expr = eq("site", site) if site else None
