@@ -9,8 +9,11 @@ rewritten when the takedowns table changes (pywb reads the file on each lookup).
 from gevent.monkey import patch_all; patch_all()     # noqa: E702,I001  (before anything else)
 
 import argparse                # noqa: E402
+import os                      # noqa: E402
 import logging                 # noqa: E402
 from pathlib import Path       # noqa: E402
+
+import gevent                  # noqa: E402
 
 
 class Dispatcher:
@@ -34,6 +37,13 @@ class Dispatcher:
         refresh_acl(self.research.store, self.acl)
 
 
+def _exit_with_parent(parent: int) -> None:
+    """No server left behind when `newsarchive replay` is killed without a chance to stop it."""
+    while os.getppid() == parent:
+        gevent.sleep(1)
+    os._exit(0)
+
+
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--bind", default="127.0.0.1")
@@ -50,6 +60,7 @@ def main(argv=None) -> None:
     from pipelines.store import open_store
 
     app = Dispatcher(FrontEndApp(), ResearchApp(open_store(args.store)), args.acl)
+    gevent.spawn(_exit_with_parent, os.getppid())
     GeventServer(app, port=args.port, hostname=args.bind, handler_class=RequestURIWSGIHandler, direct=True)
 
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import logging
 import time
+from urllib.parse import unquote
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Callable, Iterator
@@ -54,7 +55,7 @@ def _seconds(moment: datetime | None) -> int | None:
     return None if moment is None else int(moment.timestamp())
 
 
-def document(row: dict) -> tantivy.Document:
+def document(row: dict, committed: int) -> tantivy.Document:
     lang = fields.language_of(row.get("language"))
     doc = tantivy.Document()
     doc.add_text("key", doc_key(row))
@@ -64,6 +65,7 @@ def document(row: dict) -> tantivy.Document:
     doc.add_text("language", lang)
     doc.add_integer("article_num", fields.article_num(row["article_id"]))
     doc.add_integer("version", int(row["version"]))
+    doc.add_integer("committed", committed)
     fetched = row["fetched_at"]
     doc.add_date("fetched_at", fetched)
     doc.add_integer("fetched_ts", _seconds(fetched))
@@ -117,44 +119,38 @@ class Indexer:
     def _run(self, rebuild: bool, progress) -> IndexResult:
         started = time.monotonic()
         table = tables.open_table(self.store, tables.ARTICLES_TABLE)
-        folder = self.files.pull()
-        index = fields.open_index(folder)
-        state = read_state(index)
+        index = fields.open_index(self.files.pull())
+        state = None if rebuild else read_state(index)
         if table is None:
             return IndexResult(0, None, time.monotonic() - started)
         version = table.version()
-        if state and not rebuild and state["table_version"] == version:
+        if state and state["table_version"] == version:
             return IndexResult(0, version, time.monotonic() - started)
         writer = _writer(index)
-        languages = set(state["languages"]) if state and not rebuild else set()
-        extractor = state.get("extractor") if state and not rebuild else None
-        newest = None
-        if rebuild or state is None:
+        if state is None:
             writer.delete_all_documents()
-            batches = _batches(table.to_pyarrow_dataset())
-        else:
-            batches = _batches(_new_rows(self.store, table, state["table_version"]))
+        languages = set(state["languages"]) if state else set()
+        extractor, newest = (state.get("extractor"), state.get("newest")) if state else (None, None)
         count = 0
-        for batch in batches:
-            for row in batch.to_pylist():
-                if not rebuild and state is not None:
-                    writer.delete_documents_by_term("key", doc_key(row))
-                writer.add_document(document(row))
-                languages.add(fields.language_of(row.get("language")))
-                if newest is None or row["fetched_at"] > newest[0]:
-                    newest = (row["fetched_at"], row["extractor"])
-            count += batch.num_rows
-            if progress:
-                progress(batch.num_rows)
-        before = state.get("newest") if state and not rebuild else None
-        if newest and (before is None or newest[0].isoformat() >= before):
-            extractor, before = newest[1], newest[0].isoformat()
+        for committed, dataset in _new_rows(self.store, table, state["table_version"] if state else None):
+            for batch in _batches(dataset):
+                for row in batch.to_pylist():
+                    if state is not None:
+                        writer.delete_documents_by_term("key", doc_key(row))
+                    writer.add_document(document(row, committed))
+                    languages.add(fields.language_of(row.get("language")))
+                    seen = row["fetched_at"].isoformat()
+                    if newest is None or seen >= newest:
+                        extractor, newest = row["extractor"], seen
+                count += batch.num_rows
+                if progress:
+                    progress(batch.num_rows)
         writer.delete_documents_by_term("key", fields.STATE_KEY)
-        writer.add_document(state_document(version, languages, extractor, before))
+        writer.add_document(state_document(version, languages, extractor, newest))
         writer.commit()
         writer.wait_merging_threads()
         self.files.push()
-        return IndexResult(count, version, time.monotonic() - started, rebuilt=rebuild or state is None)
+        return IndexResult(count, version, time.monotonic() - started, rebuilt=state is None)
 
 
 def _writer(index: tantivy.Index) -> tantivy.IndexWriter:
@@ -173,47 +169,64 @@ def _batches(dataset: ds.Dataset) -> Iterator[pa.RecordBatch]:
     yield from (b for b in dataset.to_batches(columns=COLUMNS, batch_size=BATCH_ROWS) if b.num_rows)
 
 
-def _new_rows(store: Store, table, since: int) -> ds.Dataset:
-    """The rows of files added as new data after version `since`."""
+def _new_rows(store: Store, table, since: int | None) -> Iterator[tuple[int, ds.Dataset]]:
+    """(table version that added them, rows) for the files added after version `since` (all
+    files when None). A compaction's rewritten files are read only when they hold rows added
+    since (their first file is gone); files whose commit has left the log count as version 0."""
     dataset = table.to_pyarrow_dataset()
-    current = set(table.files())
-    added = _added_files(store, since, table.version())
-    if added is None or not added <= current:
-        before = set(tables.open_table(store, tables.ARTICLES_TABLE, since).files()) if _loadable(store, since) else set()
-        added = current - before
-    fragments = [f for f in dataset.get_fragments() if _relative(f.path, store) in added]
-    return ds.FileSystemDataset(fragments, dataset.schema, dataset.format, dataset.filesystem)
+    current = _paths(table)
+    data, rewrites, complete = _added_files(store, -1 if since is None else since, table.version())
+    if since is None:
+        wanted = current
+    elif not complete:
+        wanted = current - _files_at(store, since, current)
+    else:
+        wanted = set(data) & current
+        if not set(data) <= current:
+            wanted |= set(rewrites) & current
+    versions = {**rewrites, **data}
+    by_version: dict[int, list] = {}
+    for fragment in dataset.get_fragments():
+        path = _relative(fragment.path)
+        if path in wanted:
+            by_version.setdefault(versions.get(path, 0 if since is None else table.version()), []).append(fragment)
+    for committed in sorted(by_version):
+        yield committed, ds.FileSystemDataset(by_version[committed], dataset.schema, dataset.format,
+                                              dataset.filesystem)
 
 
-def _loadable(store: Store, version: int) -> bool:
+def _paths(table) -> set[str]:
+    """The table's data files, relative to its root as its log names them."""
+    return {unquote(p) for p in pa.table(table.get_add_actions(flatten=True)).column("path").to_pylist()}
+
+
+def _files_at(store: Store, version: int, current: set[str]) -> set[str]:
+    """The table's files at `version` (none when that version cannot be loaded any more)."""
     try:
-        tables.open_table(store, tables.ARTICLES_TABLE, version)
-        return True
+        return _paths(tables.open_table(store, tables.ARTICLES_TABLE, version))
     except Exception:                       # its log is gone (cleaned up after a checkpoint)
-        return False
+        return set()
 
 
-def _added_files(store: Store, since: int, until: int) -> set[str] | None:
-    """Paths that commits since+1..until added as new data; None if a commit's log is gone."""
-    added: set[str] = set()
+def _added_files(store: Store, since: int, until: int) -> tuple[dict[str, int], dict[str, int], bool]:
+    """Files the commits since+1..until added, path -> version: as new data, and as a
+    compaction's rewrites; and whether every one of those commits was still in the log."""
+    data: dict[str, int] = {}
+    rewrites: dict[str, int] = {}
+    complete = True
     for version in range(since + 1, until + 1):
         key = f"{tables.ARTICLES_TABLE}/_delta_log/{version:020d}.json"
         if not store.exists(key):
-            return None
+            complete = False
+            continue
         for line in filter(None, map(str.strip, store.get_bytes(key).decode().splitlines())):
             action = json.loads(line).get("add")
-            if action and action.get("dataChange", True):
-                added.add(_unquote(action["path"]))
-    return added
+            if action:
+                (data if action.get("dataChange", True) else rewrites)[unquote(action["path"])] = version
+    return data, rewrites, complete
 
 
-def _unquote(path: str) -> str:
-    from urllib.parse import unquote
-
-    return unquote(path)
-
-
-def _relative(path: str, store: Store) -> str:
+def _relative(path: str) -> str:
     """A fragment's path relative to the table's root (as the log names files)."""
     marker = f"/{tables.ARTICLES_TABLE}/"
     return path.split(marker, 1)[1] if marker in path else path

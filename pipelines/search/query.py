@@ -10,6 +10,7 @@ Queries use tantivy's syntax: words (all must match), "a phrase", -excluded, OR,
 fields `title:`, `text:` (alias `body:`), `author:`, `section:` and `site:`."""
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
@@ -41,7 +42,7 @@ class SearchQuery:
     site: str | None = None
     since: datetime | None = None        # published (captured, when undated) at or after
     until: datetime | None = None        # ... and before
-    as_of: int | datetime | None = None  # the archive as it was: a table version or a time
+    as_of: int | datetime | None = None  # the archive as it was: a table version or a time (as the reader)
     all_versions: bool = False
     limit: int = 20
 
@@ -103,7 +104,7 @@ class Searcher:
             (tantivy.Occur.Must, tantivy.Query.const_score_query(f, 0.0)) for f in self._filters(query)])
         snippets = _Snippets(searcher, text_query, self.index.schema)
         hits, offset, seen = [], 0, set()
-        moment = self._moment(query.as_of)
+        moment = self._as_of_version(query.as_of)
         while len(hits) < query.limit:
             page = searcher.search(full, PAGE, count=False, offset=offset).hits
             offset += len(page)
@@ -144,22 +145,23 @@ class Searcher:
         if query.since or query.until:
             found.append(tantivy.Query.range_query(
                 schema, "dated_ts", tantivy.FieldType.Integer,
-                _ts(query.since), None if query.until is None else _ts(query.until) - 1))
-        moment = self._moment(query.as_of)
-        if moment is not None:
-            found.append(tantivy.Query.range_query(schema, "fetched_ts", tantivy.FieldType.Integer, None, moment))
+                None if query.since is None else _ts(query.since, up=True),
+                None if query.until is None else _ts(query.until, up=True) - 1))
+        version = self._as_of_version(query.as_of)
+        if version is not None:
+            found.append(_committed_by(schema, version))
         return found
 
-    def _moment(self, as_of: int | datetime | None) -> int | None:
-        """`as_of` as a time in seconds: a table version is the time it was committed."""
-        if as_of is None:
-            return None
-        if isinstance(as_of, datetime):
-            return _ts(as_of)
-        return _commit_seconds(self.store, as_of)
+    def _as_of_version(self, as_of: int | datetime | None) -> int | None:
+        """The articles table version `as_of` names (a time: the version current then), as the
+        reader's `as_of` reads it."""
+        if as_of is None or isinstance(as_of, int):
+            return as_of
+        return _version_at(self.store, as_of)
 
     def _shown_versions(self, searcher, docs: list, moment: int | None) -> set[tuple[int, int]]:
-        """(article number, version) of the version each candidate's article shows at `moment`."""
+        """(article number, version) of the version each candidate's article shows at table
+        version `moment` (now when None)."""
         numbers = sorted({fields.article_num(d["article_id"][0]) for d in docs})
         if not numbers:
             return set()
@@ -167,8 +169,7 @@ class Searcher:
         parts = [(tantivy.Occur.Must, tantivy.Query.term_set_query(schema, "article_num", numbers))]
         parts += [(tantivy.Occur.Must, f) for f in self._filters(SearchQuery("", as_of=None))]
         if moment is not None:
-            parts.append((tantivy.Occur.Must, tantivy.Query.range_query(
-                schema, "fetched_ts", tantivy.FieldType.Integer, None, moment)))
+            parts.append((tantivy.Occur.Must, _committed_by(schema, moment)))
         found = searcher.search(tantivy.Query.boolean_query(parts), 100_000, count=False).hits
         addresses = [address for _, address in found]
         frame = pd.DataFrame({name: searcher.fast_field_values(fast, addresses) for name, fast in
@@ -229,15 +230,23 @@ def _utc(value: datetime | None) -> datetime | None:
     return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
 
 
-def _ts(moment: datetime) -> int:
-    return int((moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)).timestamp())
+def _ts(moment: datetime, up: bool = False) -> int:
+    """Whole seconds since the epoch (naive means UTC), rounded up with `up`."""
+    seconds = (moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)).timestamp()
+    return math.ceil(seconds) if up else int(seconds)
 
 
-def _commit_seconds(store: Store, version: int) -> int:
+def _committed_by(schema, version: int) -> tantivy.Query:
+    return tantivy.Query.range_query(schema, "committed", tantivy.FieldType.Integer, None, version)
+
+
+def _version_at(store: Store, moment: datetime) -> int:
+    """The articles table version current at `moment` (-1 before its first commit)."""
     from pipelines.archive import tables
 
     table = tables.open_table(store, tables.ARTICLES_TABLE)
-    for entry in table.history() if table is not None else []:
-        if entry.get("version") == version:
-            return int(entry["timestamp"]) // 1000
-    raise SearchError(f"the articles table has no version {version}")
+    aware = moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+    limit = aware.timestamp() * 1000
+    versions = [e["version"] for e in (table.history() if table is not None else [])
+                if int(e["timestamp"]) <= limit]
+    return max(versions, default=-1)

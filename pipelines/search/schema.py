@@ -9,6 +9,7 @@ the index holds, and is analysed by each field's own analyser.
 Authors and section are word-indexed without stemming; ids, site and URLs are kept whole."""
 from __future__ import annotations
 
+import hashlib
 from functools import cache
 
 import tantivy
@@ -24,7 +25,8 @@ STATE_KEY = "__state__"         # the one document that records how far the inde
 
 
 def article_num(article_id: str) -> int:
-    return int(article_id[:15], 16)
+    """A 56-bit number for an article id, to read back from a fast field."""
+    return int.from_bytes(hashlib.blake2b(article_id.encode(), digest_size=7).digest(), "big")
 
 
 def language_of(code: str | None) -> str:
@@ -56,12 +58,13 @@ def schema() -> tantivy.Schema:
         b.add_text_field(name, stored=True, tokenizer_name="raw", fast=name == "site")
     for name in ("url", "canonical_url", "language", "content_hash"):
         b.add_text_field(name, stored=True, tokenizer_name="raw", index_option="basic")
-    b.add_integer_field("article_num", indexed=True, fast=True)    # the id's first 60 bits, readable fast
+    b.add_integer_field("article_num", indexed=True, fast=True)    # the id as a number, readable fast
     b.add_integer_field("version", stored=True, indexed=True, fast=True)
     for name in ("published", "fetched_at"):
         b.add_date_field(name, stored=True, indexed=True, fast=True)
     b.add_integer_field("fetched_ts", indexed=True, fast=True)     # seconds: readable as a fast field
     b.add_integer_field("dated_ts", indexed=True, fast=True)       # published, or fetched when undated
+    b.add_integer_field("committed", indexed=True, fast=True)      # the table version that added the row
     b.add_integer_field("table_version", stored=True)              # STATE_KEY only: indexed up to
     b.add_text_field("author", stored=True, tokenizer_name=NAMES)
     b.add_text_field("section", stored=True, tokenizer_name=NAMES)
