@@ -5,7 +5,8 @@
 Run by pipelines.warc.replay.ReplayServer in the folder holding pywb's config.yaml. gevent
 patches the interpreter first, as pywb's own `wayback` does; requests under /research/ go
 to the research page, every other one to pywb. The access rules of the takedowns are
-rewritten when the takedowns table changes (pywb reads the file on each lookup)."""
+rewritten when the takedowns table changes (pywb reads the file on each lookup): the table
+is looked at every NEWSARCHIVE_REPLAY_REFRESH_SECONDS (default 10)."""
 from gevent.monkey import patch_all; patch_all()     # noqa: E702,I001  (before anything else)
 
 import argparse                # noqa: E402
@@ -56,10 +57,11 @@ def main(argv=None) -> None:
     from pywb.apps.frontendapp import FrontEndApp
     from pywb.utils.geventserver import GeventServer, RequestURIWSGIHandler
 
-    from pipelines.research.app import ResearchApp
+    from pipelines.research.app import REFRESH_SECONDS, ResearchApp
     from pipelines.store import open_store
 
-    app = Dispatcher(FrontEndApp(), ResearchApp(open_store(args.store)), args.acl)
+    refresh = float(os.environ.get("NEWSARCHIVE_REPLAY_REFRESH_SECONDS", REFRESH_SECONDS))
+    app = Dispatcher(FrontEndApp(), ResearchApp(open_store(args.store), refresh), args.acl)
     gevent.spawn(_exit_with_parent, os.getppid())
     GeventServer(app, port=args.port, hostname=args.bind, handler_class=RequestURIWSGIHandler, direct=True)
 
