@@ -36,6 +36,7 @@ COLUMNS = ["site", "article_id", "version", "content_hash", "url", "canonical_ur
            "published", "language", "section", "text", "fetched_at", "extractor"]
 BATCH_ROWS = 5_000
 WRITER_HEAP = 200_000_000
+REBUILD_THREADS = 2              # a whole build indexes on two threads; an update's few rows on one
 LOCK_WAIT_SECONDS = 600
 
 
@@ -126,7 +127,7 @@ class Indexer:
         version = table.version()
         if state and state["table_version"] == version:
             return IndexResult(0, version, time.monotonic() - started)
-        writer = _writer(index)
+        writer = _writer(index, threads=1 if state else REBUILD_THREADS)
         if state is None:
             writer.delete_all_documents()
         languages = set(state["languages"]) if state else set()
@@ -153,12 +154,12 @@ class Indexer:
         return IndexResult(count, version, time.monotonic() - started, rebuilt=state is None)
 
 
-def _writer(index: tantivy.Index) -> tantivy.IndexWriter:
+def _writer(index: tantivy.Index, threads: int) -> tantivy.IndexWriter:
     """The index's one writer, waiting for another process's update to finish."""
     deadline = time.monotonic() + LOCK_WAIT_SECONDS
     while True:
         try:
-            return index.writer(WRITER_HEAP, 1)
+            return index.writer(WRITER_HEAP, threads)
         except ValueError as exc:
             if "lock" not in str(exc).lower() or time.monotonic() > deadline:
                 raise

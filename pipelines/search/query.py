@@ -26,7 +26,7 @@ from pipelines.search.files import IndexFiles
 from pipelines.search.indexer import read_state
 from pipelines.store import Store
 
-PAGE = 50                      # candidates fetched at a time while filling a page of results
+PAGE = 50                      # candidates read at a time while filling a page of results
 SNIPPET_CHARS = 240
 ALIASES = {"title": fields.title_field, "text": fields.text_field, "body": fields.text_field}
 FIELD_TERM = re.compile(r'(?<![\w.])(title|text|body):("[^"]*"|\([^()]*\)|[^\s()]+)')
@@ -105,23 +105,25 @@ class Searcher:
         snippets = _Snippets(searcher, text_query, self.index.schema)
         hits, offset, seen = [], 0, set()
         moment = self._as_of_version(query.as_of)
+        size = max(PAGE, query.limit * (1 if query.all_versions else 5))
         while len(hits) < query.limit:
-            page = searcher.search(full, PAGE, count=False, offset=offset).hits
+            page = searcher.search(full, size, count=False, offset=offset).hits
             offset += len(page)
-            candidates = [(score, searcher.doc(address)) for score, address in page]
-            if not query.all_versions:
-                shown = self._shown_versions(searcher, [doc for _, doc in candidates], moment)
-                candidates = [(s, d) for s, d in candidates
-                              if (fields.article_num(d["article_id"][0]), d["version"][0]) in shown]
-            for score, doc in candidates:
-                key = (doc["article_id"][0], doc["version"][0])
-                if key in seen or self.withheld.withholds(doc["url"][0], doc["canonical_url"][0]):
+            addresses = [address for _, address in page]
+            keys = list(zip(searcher.fast_field_values("article_num", addresses),
+                            searcher.fast_field_values("version", addresses)))
+            shown = None if query.all_versions else self._shown_versions(searcher, {n for n, _ in keys}, moment)
+            for (score, address), key in zip(page, keys):
+                if key in seen or (shown is not None and key not in shown):
+                    continue
+                doc = searcher.doc(address)
+                if self.withheld.withholds(doc["url"][0], doc["canonical_url"][0]):
                     continue
                 seen.add(key)
                 hits.append(_hit(score, doc, snippets))
                 if len(hits) == query.limit:
                     break
-            if len(page) < PAGE:
+            if len(page) < size:
                 break
         return hits
 
@@ -159,10 +161,10 @@ class Searcher:
             return as_of
         return _version_at(self.store, as_of)
 
-    def _shown_versions(self, searcher, docs: list, moment: int | None) -> set[tuple[int, int]]:
-        """(article number, version) of the version each candidate's article shows at table
+    def _shown_versions(self, searcher, numbers: set[int], moment: int | None) -> set[tuple[int, int]]:
+        """(article number, version) of the version each candidate article shows at table
         version `moment` (now when None)."""
-        numbers = sorted({fields.article_num(d["article_id"][0]) for d in docs})
+        numbers = sorted(numbers)
         if not numbers:
             return set()
         schema = self.index.schema
