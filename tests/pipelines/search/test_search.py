@@ -157,3 +157,16 @@ def test_an_s3_store_shares_its_index_between_workers(s3_store, tmp_path):
     assert sorted(h.version for h in reader.search(SearchQuery("drone", all_versions=True))) == [1, 2]
     again = Indexer(s3_store, IndexFiles(s3_store, cache=tmp_path / "worker1")).update()   # a stale cache
     assert again.indexed == 0
+
+
+def test_a_compaction_is_not_indexed_again_but_rows_it_holds_first_are(store):
+    from pipelines.archive.maintain import maintain
+
+    Indexer(store).update()
+    maintain(store, retention_days=0)                # rewrites the files (Z-order): no new rows
+    assert Indexer(store).update().indexed == 0
+    revise(store)
+    maintain(store, retention_days=0)                # the revision's file is compacted away first
+    assert Indexer(store).update().indexed >= 1
+    assert _documents(store) == 5
+    assert sorted(h.version for h in search(store, "drone", all_versions=True)) == [1, 2]
