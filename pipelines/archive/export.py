@@ -45,8 +45,8 @@ def count(reader: ArchiveReader, site=None, since=None, until=None, withheld: Wi
     expr = _filter(reader, site, since, until)
     if not withheld:
         return reader.dataset().count_rows(filter=expr)
-    urls = reader.dataset().to_table(filter=expr, columns=["url", "canonical_url"])
-    return drop_withheld(withheld, urls).num_rows
+    batches = reader.dataset().to_batches(filter=expr, columns=["url", "canonical_url"], batch_size=BATCH_ROWS)
+    return sum(drop_withheld(withheld, batch).num_rows for batch in batches)
 
 
 def _filter(reader: ArchiveReader, site, since, until):

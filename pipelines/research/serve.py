@@ -16,6 +16,8 @@ from pathlib import Path       # noqa: E402
 
 import gevent                  # noqa: E402
 
+log = logging.getLogger("newsarchive.replay")
+
 
 class Dispatcher:
     """/research/... to the research page, the rest to pywb."""
@@ -26,7 +28,10 @@ class Dispatcher:
     def __call__(self, environ, start_response):
         from pipelines.research.app import PREFIX
 
-        self.research.refresh(on_takedowns_change=self._write_acl)
+        try:
+            self.research.refresh(on_takedowns_change=self._write_acl)
+        except Exception:              # noqa: BLE001 - the rules in force stay; tried again soon
+            log.warning("could not read takedowns or the search index again", exc_info=True)
         path = environ.get("PATH_INFO", "")
         if path == PREFIX or path.startswith(PREFIX + "/"):
             return self.research(environ, start_response)
