@@ -1,5 +1,5 @@
 # The newsarchive Airflow image: the official Airflow image plus this project
-# (spiders, pipelines, dags), installed with the versions pinned in requirements.lock.
+# (newsarchive, spiders, pipelines, dags, demosite), installed with the versions pinned in requirements.lock.
 #
 #   docker compose build            # or: docker build -t newsarchive-airflow .
 FROM apache/airflow:3.3.2-python3.11
@@ -25,9 +25,11 @@ RUN grep -qx "apache-airflow==${AIRFLOW_VERSION}" /opt/newsarchive/requirements.
  && rm -rf /opt/newsarchive/build /opt/newsarchive/*.egg-info
 
 # 2. The project itself (its dependencies are already in place).
+COPY --chown=airflow:0 newsarchive /opt/newsarchive/newsarchive
 COPY --chown=airflow:0 spiders /opt/newsarchive/spiders
 COPY --chown=airflow:0 pipelines /opt/newsarchive/pipelines
 COPY --chown=airflow:0 dags /opt/newsarchive/dags
+COPY --chown=airflow:0 demosite /opt/newsarchive/demosite
 RUN pip install --no-cache-dir --no-deps --force-reinstall /opt/newsarchive \
  && rm -rf /opt/newsarchive/build /opt/newsarchive/*.egg-info
 
@@ -36,7 +38,7 @@ RUN pip install --no-cache-dir --no-deps --force-reinstall /opt/newsarchive \
 RUN AIRFLOW_HOME=/tmp/airflow-build-check python -c "\
 import airflow.providers.celery.executors.celery_executor, \
 airflow.providers.fab.auth_manager.fab_auth_manager, \
-pipelines.steps, spiders.crawl" \
+pipelines.run.steps, spiders.crawl" \
  && newsarchive --help > /dev/null \
  && rm -rf /tmp/airflow-build-check
 

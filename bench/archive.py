@@ -27,7 +27,7 @@ from pipelines.archive.maintain import maintain              # noqa: E402
 from pipelines.archive.reader import open_archive            # noqa: E402
 from pipelines.store import open_store               # noqa: E402
 from pipelines.archive.tables import ARTICLES                # noqa: E402
-from pipelines.clean.urls import article_id                # noqa: E402
+from pipelines.archive.ids import article_id                # noqa: E402
 
 WORDS = ("war minister said talks city region front aid energy grid council report court vote "
          "budget army drone strike shelter market export grain port rail border summit").split()

@@ -27,8 +27,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "bench"))
 sys.path.insert(0, str(ROOT))
 from crawl import BIN, SITE, timed  # noqa: E402
-from pipelines.store import layout  # noqa: E402
-from pipelines.warc.shipping import JOURNAL  # noqa: E402
+from pipelines.run.manifest import Manifest  # noqa: E402
+from pipelines.store import layout, open_store  # noqa: E402
+from pipelines.store.layout import UPLOAD_JOURNAL as JOURNAL  # noqa: E402
 
 RUN_ID = "run-bench"
 
@@ -38,7 +39,7 @@ def fresh_store(work: Path) -> Path:
     copy = work / "cleanpool-store"
     shutil.rmtree(copy, ignore_errors=True)
     shutil.copytree(work / "store", copy)
-    (copy / layout.manifest_key(SITE, RUN_ID)).unlink(missing_ok=True)
+    Manifest(open_store(str(copy)), SITE, RUN_ID).delete()
     warcs = sorted(p.relative_to(copy).as_posix() for p in (copy / "warcs" / SITE).rglob("*")
                    if layout.is_warc(p.relative_to(copy).as_posix()))
     journal = copy / layout.staging_key(SITE, RUN_ID, JOURNAL)
@@ -69,7 +70,7 @@ def publish_runs(work: Path, runs: int) -> list[float]:
     for _ in range(runs):
         for table in ("articles", "captures"):
             shutil.rmtree(store / table, ignore_errors=True)
-        (store / layout.manifest_key(SITE, RUN_ID)).unlink(missing_ok=True)
+        Manifest(open_store(str(store)), SITE, RUN_ID).delete()
         shutil.rmtree(staged, ignore_errors=True)
         shutil.copytree(kept, staged)
         t = timed([str(BIN / "newsarchive"), "publish", SITE, "--run-id", RUN_ID], ROOT, step_env(work, store))

@@ -1,7 +1,7 @@
 """Accuracy of the extracted title, authors and published date.
 
 Two sets of pages with known answers:
-- the demo site (spiders/demosite), where every article's headline, authors and
+- the demo site (demosite), where every article's headline, authors and
   publication time are known; its pages are rendered in-process, no server;
 - the pages of the article-extraction benchmark whose JSON-LD describes the
   article: that JSON-LD is taken as the truth.
@@ -60,8 +60,8 @@ class Truth:
 
 
 def demo_pages(limit: int) -> list[tuple[str, bytes, Truth]]:
-    from spiders.demosite import build_articles
-    from spiders.demosite.server import route
+    from demosite import build_articles
+    from demosite.server import route
     base = "http://127.0.0.1:8765"
     pages = []
     for article in build_articles(1)[:limit]:

@@ -35,7 +35,8 @@ sys.path.insert(0, str(ROOT))
 from pipelines.archive import tables                       # noqa: E402
 from pipelines.archive.staged import StagedParquet         # noqa: E402
 from pipelines.clean.fingerprint import fingerprint        # noqa: E402
-from pipelines.clean.urls import article_id                # noqa: E402
+from pipelines.archive.ids import article_id                # noqa: E402
+from pipelines.run.manifest import Manifest                  # noqa: E402
 from pipelines.store import layout, open_store               # noqa: E402
 
 WORDS = ("war minister said talks city region front aid energy grid council report court vote "
@@ -109,7 +110,7 @@ def publish(store_dir: Path, run: int, captures: Path, articles: Path) -> str:
     if out.returncode:
         raise SystemExit(out.stdout + out.stderr)
     peak_kb = int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", out.stderr).group(1))
-    manifest = json.loads(store.get_bytes(layout.manifest_key(SITE, run_id)))
+    manifest = Manifest(store, SITE, run_id).read()
     return (f"{run_id}: published {manifest['versions_added']:,} versions and {manifest['captures_added']:,} "
             f"captures (articles table version {manifest['articles_table_version']}) in {seconds:.1f} s, "
             f"peak RSS {peak_kb / 1024:,.0f} MiB")

@@ -29,7 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from pipelines.archive.tables import ARTICLES, open_table     # noqa: E402
 from pipelines.archive.writer import Archive                  # noqa: E402
 from pipelines.clean.fingerprint import fingerprint           # noqa: E402
-from pipelines.clean.urls import article_id                   # noqa: E402
+from pipelines.archive.ids import article_id                  # noqa: E402
 from pipelines.search.indexer import Indexer                  # noqa: E402
 from pipelines.search.query import Searcher, SearchQuery      # noqa: E402
 from pipelines.store import open_store                        # noqa: E402

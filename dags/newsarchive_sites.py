@@ -17,19 +17,20 @@ Scrapy or Delta imports); the tasks import the pipeline when they run.
 from __future__ import annotations
 
 import logging
-import os
 from datetime import datetime, timedelta
 
 from airflow.sdk import DAG, Asset, CronDataIntervalTimetable, Param, get_current_context, task
 
+from newsarchive import environment
 from pipelines.health.alerts import failure_notifiers
 from pipelines.settings import PipelineSettings
+from spiders.runids import RunId
 from spiders.siteconfig import SiteDefinition, load_sites
 
 DEFAULT_ARGS = {
     "owner": "newsarchive",
     "retries": 2,
-    "retry_delay": timedelta(seconds=float(os.environ.get("NEWSARCHIVE_RETRY_DELAY_SECONDS", 300))),
+    "retry_delay": timedelta(seconds=environment.value("NEWSARCHIVE_RETRY_DELAY_SECONDS")),
     "retry_exponential_backoff": True,
 }
 # Downstream DAGs can be scheduled on the archive: `schedule=[ARCHIVE_ASSET]`.
@@ -38,17 +39,16 @@ WINDOWED_RUN_TYPES = ("scheduled", "backfill")
 log = logging.getLogger(__name__)
 
 
-def _run() -> tuple[str, PipelineSettings]:
-    from pipelines.steps import safe_run_id
-
-    return safe_run_id(get_current_context()["run_id"]), PipelineSettings.from_env()
+def _run() -> tuple[RunId, PipelineSettings]:
+    """The task's run id, checked once here, and the pipeline settings."""
+    return RunId.from_airflow(get_current_context()["run_id"]), PipelineSettings.from_env()
 
 
 def queue(step: str) -> dict:
     """`queue=` for a step's task from NEWSARCHIVE_<STEP>_QUEUE (crawl, upload, clean, publish,
     check, index), so only the Celery workers listening on that queue run it; unset, the task goes to
     Airflow's default queue. No step needs a file of another: any worker can run any step."""
-    name = os.environ.get(f"NEWSARCHIVE_{step.upper()}_QUEUE", "").strip()
+    name = environment.queue(step)
     return {"queue": name} if name else {}
 
 
@@ -88,62 +88,64 @@ def build_dag(site: SiteDefinition) -> DAG:
         @task(execution_timeout=timedelta(hours=6), pool=site.pool, **queue("crawl"))
         def crawl() -> dict:
             """Runs Scrapy in its own process; each WARC goes to the store once closed."""
-            from pipelines import steps
+            from pipelines.run import steps
             from pipelines.schedule.recheck import recheck_urls
+            from pipelines.settings import open_checked_store
 
             run_id, settings = _run()
             context = get_current_context()
             window = crawl_window(site, context)
             recheck = []
             if window and "scheduled" in str(context["dag_run"].run_type).lower():
-                recheck = recheck_urls(steps.open_checked_store(settings), site, *window)
+                recheck = recheck_urls(open_checked_store(settings), site, *window)
             log.info("window %s, %d articles to re-check", window, len(recheck))
-            return steps.crawl(site.name, run_id, settings, context["params"].get("base_url"),
+            return steps.crawl(site, run_id, settings, context["params"].get("base_url"),
                                window=window, recheck=recheck)
 
         # The steps hand over through the store (the run's upload.json, its staged rows), not
-        # through XCom: each task takes the run's id and settings only, as steps.run passes them.
+        # through XCom: each task takes the site parsed with this file, the run's id and the
+        # settings, as steps.run passes them.
         @task(**queue("upload"))
         def upload() -> list[str]:
-            from pipelines import steps
+            from pipelines.run import steps
 
             run_id, settings = _run()
-            return steps.upload(site.name, run_id, settings)
+            return steps.upload(site, run_id, settings)
 
         @task(**queue("clean"))
         def clean() -> dict:
-            from pipelines import steps
+            from pipelines.run import steps
 
             run_id, settings = _run()
-            return steps.clean(site.name, run_id, settings)
+            return steps.clean(site, run_id, settings)
 
         # One publish of a site at a time: each plans its versions against the table it read.
         @task(outlets=[ARCHIVE_ASSET], max_active_tis_per_dag=1, **queue("publish"))
         def publish() -> dict:
-            from pipelines import steps
+            from pipelines.run import steps
 
             run_id, settings = _run()
-            manifest = steps.publish(site.name, run_id, settings)
+            manifest = steps.publish(site, run_id, settings)
             return {k: v for k, v in manifest.items() if k not in ("crawl", "warc_keys")}
 
         # A failed check will not heal on retry: it reports a change of the site.
         @task(retries=0, **queue("check"))
         def check() -> dict:
             """The run's health against the site's baseline; fails naming what changed."""
-            from pipelines import steps
+            from pipelines.run import steps
 
             run_id, settings = _run()
             run_type = str(get_current_context()["dag_run"].run_type).split(".")[-1].lower()
-            row = steps.check(site.name, run_id, settings, kind=run_type)
+            row = steps.check(site, run_id, settings, kind=run_type)
             return {k: row[k] for k in ("result", "articles_seen", "new_versions", "error_rate", "warnings")}
 
         # After publish, beside the check: the full-text index catches up with the articles
         # table (idempotent: a retry or a later run indexes each version once).
         @task(**queue("index"))
         def index_search() -> dict:
-            from pipelines.search import step
+            from pipelines.run import searchindex
 
-            return step.index(_run()[1])
+            return searchindex.index(_run()[1])
 
         published = crawl() >> upload() >> clean() >> publish()
         published >> check()

@@ -1,11 +1,12 @@
 """Pipeline settings: where the archive lives and where crawls stage their WARCs."""
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 from spiders.siteconfig import SITES_DIR
+
+from newsarchive import environment
 
 from pipelines.store import Store, open_store
 
@@ -18,10 +19,12 @@ class PipelineSettings:
 
     @classmethod
     def from_env(cls, **overrides) -> "PipelineSettings":
+        """From the NEWSARCHIVE_* variables (newsarchive/environment.py); `overrides` that are
+        not None win (command-line options)."""
         settings = cls(
-            store_uri=os.environ.get("NEWSARCHIVE_STORE", cls.store_uri),
-            staging_dir=Path(os.environ.get("NEWSARCHIVE_STAGING_DIR", cls.staging_dir)),
-            sites_dir=Path(os.environ.get("NEWSARCHIVE_SITES_DIR", SITES_DIR)),
+            store_uri=environment.value("NEWSARCHIVE_STORE"),
+            staging_dir=Path(environment.value("NEWSARCHIVE_STAGING_DIR")),
+            sites_dir=Path(environment.value("NEWSARCHIVE_SITES_DIR") or SITES_DIR),
         )
         return replace(settings, **{k: v for k, v in overrides.items() if v is not None})
 

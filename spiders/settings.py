@@ -2,9 +2,10 @@
 from __future__ import annotations
 
 import hashlib
-import os
 from dataclasses import dataclass
 from pathlib import Path
+
+from newsarchive import environment
 
 from . import __version__
 from .siteconfig import SiteDefinition
@@ -24,16 +25,17 @@ def warc_prefix(site: str, run_id: str) -> str:
 
 @dataclass(frozen=True)
 class CrawlSettings:
-    contact_url: str = "https://example.org/newsarchive-crawler"
-    warc_max_bytes: int = 1_000_000_000
-    log_level: str = "INFO"
+    contact_url: str = environment.BY_NAME["NEWSARCHIVE_CONTACT_URL"].default
+    warc_max_bytes: int = environment.BY_NAME["NEWSARCHIVE_WARC_MAX_BYTES"].default
+    log_level: str = environment.BY_NAME["NEWSARCHIVE_LOG_LEVEL"].default
 
     @classmethod
     def from_env(cls) -> "CrawlSettings":
+        """From the NEWSARCHIVE_* variables (newsarchive/environment.py)."""
         return cls(
-            contact_url=os.environ.get("NEWSARCHIVE_CONTACT_URL", cls.contact_url),
-            warc_max_bytes=int(os.environ.get("NEWSARCHIVE_WARC_MAX_BYTES", cls.warc_max_bytes)),
-            log_level=os.environ.get("NEWSARCHIVE_LOG_LEVEL", cls.log_level),
+            contact_url=environment.value("NEWSARCHIVE_CONTACT_URL"),
+            warc_max_bytes=environment.value("NEWSARCHIVE_WARC_MAX_BYTES"),
+            log_level=environment.value("NEWSARCHIVE_LOG_LEVEL"),
         )
 
     @property

@@ -16,14 +16,10 @@ from urllib.parse import urljoin, urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from .errors import NewsarchiveError
+from newsarchive.errors import SiteError
 
 SITES_DIR = Path(__file__).with_name("sites")
 NAME_RE = r"^[a-z0-9][a-z0-9_-]*$"
-
-
-class SiteError(NewsarchiveError):
-    """A site cannot be found or its file is invalid (message is one line)."""
 
 
 class _Section(BaseModel):

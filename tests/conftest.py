@@ -123,7 +123,7 @@ def any_store(request) -> Store:
 @pytest.fixture(scope="session")
 def demo_site():
     """The bundled demo news site, served on a free port for the whole session."""
-    from spiders.demosite import DemoSite
+    from demosite import DemoSite
 
     with DemoSite() as site:
         yield site
@@ -178,12 +178,15 @@ def warc_archive(demo_site, demo_crawl, tmp_path_factory):
     Returns a dict: store, settings, first/second run ids and their WARC keys."""
     import shutil
 
-    from pipelines import steps
+    from pipelines.run import steps
+    from pipelines.settings import open_checked_store
+    from spiders.siteconfig import load_site
     from pipelines.settings import PipelineSettings
     from spiders.crawl import SUMMARY_NAME
 
     root = tmp_path_factory.mktemp("warc-archive")
     settings = PipelineSettings.from_env(store_uri=str(root / "archive"), staging_dir=root / "staging")
+    demo = load_site("demo", settings.sites_dir)
     summary, files = demo_crawl
     first_dir = settings.run_dir("demo", "first")
     first_dir.mkdir(parents=True)
@@ -193,11 +196,11 @@ def warc_archive(demo_site, demo_crawl, tmp_path_factory):
     runs = {}
     for run_id in ("first", "second"):
         if run_id == "second":
-            steps.crawl("demo", run_id, settings, demo_site.base_url)
-        runs[run_id] = steps.upload("demo", run_id, settings)
-        steps.clean("demo", run_id, settings)
-        steps.publish("demo", run_id, settings)
-    return {"store": steps.open_checked_store(settings), "settings": settings, "runs": runs}
+            steps.crawl(demo, run_id, settings, demo_site.base_url)
+        runs[run_id] = steps.upload(demo, run_id, settings)
+        steps.clean(demo, run_id, settings)
+        steps.publish(demo, run_id, settings)
+    return {"store": open_checked_store(settings), "settings": settings, "runs": runs}
 
 
 # -- markers: `make test-fast` runs what needs none of these ---------------------------------

@@ -1,6 +1,7 @@
 """Helpers shared by tests: free ports and plain HTTP fetches to servers the tests start."""
 from __future__ import annotations
 
+import json
 import socket
 import urllib.error
 import urllib.request
@@ -29,3 +30,19 @@ def fetch(url: str, headers: dict | None = None, method: str = "GET") -> tuple[i
     except urllib.error.HTTPError as error:
         with error:
             return error.code, error.headers, error.read()
+
+
+# -- the REST API of a running Airflow ---------------------------------------------------
+def api_token(port: int, user: str, secret: str) -> str:
+    body = json.dumps({"username": user, "password": secret}).encode()
+    request = urllib.request.Request(f"http://127.0.0.1:{port}/auth/token", data=body,
+                                     headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return json.loads(response.read())["access_token"]
+
+
+def api_get(port: int, path: str, token: str) -> dict:
+    request = urllib.request.Request(f"http://127.0.0.1:{port}{path}",
+                                     headers={"Authorization": f"Bearer {token}"})
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return json.loads(response.read())

@@ -328,7 +328,7 @@ def test_dockerfile_builds_on_airflow_33_and_installs_with_the_lock(dockerfile):
     assert f"\napache-airflow=={m.group(1)}\n" in lock, "the lock pins another Airflow than the base image"
 
     copied = {src: dst for srcs, dst in copies(instructions) for src in srcs}
-    for src in ("pyproject.toml", "requirements.lock", "spiders", "pipelines", "dags"):
+    for src in ("pyproject.toml", "requirements.lock", "newsarchive", "spiders", "pipelines", "dags", "demosite"):
         assert src in copied, f"the Dockerfile does not copy {src}"
         assert copied[src].startswith("/opt/newsarchive")
     lock_in_image = str(PurePosixPath(copied["requirements.lock"].rstrip("/")) / "requirements.lock")

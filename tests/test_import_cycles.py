@@ -6,7 +6,7 @@ import ast
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-PACKAGES = ("pipelines", "spiders")
+PACKAGES = ("newsarchive", "spiders", "demosite", "pipelines", "dags")
 
 
 def module_files() -> dict[str, Path]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from pipelines.clean.urls import normalise_url
+from pipelines.archive.ids import normalise_url
 
 PREFIX_MARK = "*"
 

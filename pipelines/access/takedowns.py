@@ -16,7 +16,7 @@ from deltalake.exceptions import CommitFailedError
 
 from pipelines.access.rules import Rule, Withheld, check_target, is_prefix
 from pipelines.archive.tables import UTC_TS, open_table
-from pipelines.errors import NewsarchiveError
+from newsarchive.errors import TakedownError
 from pipelines.store import Store
 from pipelines.store.layout import TAKEDOWNS_TABLE
 
@@ -32,10 +32,6 @@ TAKEDOWNS = pa.schema([
     ("lifted_by", pa.string()),
     ("lifted_at", UTC_TS),
 ])
-
-
-class TakedownError(NewsarchiveError):
-    """A takedown could not be added or lifted; one line."""
 
 
 def _now() -> datetime:

@@ -10,13 +10,9 @@ import pyarrow.compute as pc
 
 from pipelines.access import acl, takedowns
 from pipelines.access.rules import Withheld
-from pipelines.clean.urls import article_id
-from pipelines.errors import NewsarchiveError
+from newsarchive.errors import WithheldError
+from pipelines.archive.ids import article_id
 from pipelines.store import Store
-
-
-class WithheldError(NewsarchiveError):
-    """The article asked for is withheld by a takedown; one line."""
 
 
 def refuse_if_withheld(rules: Withheld, url: str, *other_urls: str | None) -> None:

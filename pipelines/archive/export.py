@@ -15,19 +15,19 @@ import pyarrow.csv as pacsv
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
-from pipelines.access.rules import Withheld
-from pipelines.access.withholding import drop_withheld
 from pipelines.archive.reader import ArchiveReader, eq
 
 FORMATS = ("parquet", "jsonl", "csv")
+RowFilter = Callable[[pa.RecordBatch], pa.RecordBatch]
 BATCH_ROWS = 20_000
 
 
 def export(reader: ArchiveReader, out: Path, fmt: str, site: str | None = None,
            since: datetime | None = None, until: datetime | None = None,
-           progress: Callable[[int], None] | None = None, withheld: Withheld | None = None) -> int:
+           progress: Callable[[int], None] | None = None, keep: RowFilter | None = None) -> int:
     """Write the matching versions to `out`; returns the number of rows.
-    since/until select on publication time: [since, until). Rows `withheld` names are left out."""
+    since/until select on publication time: [since, until). `keep` drops rows from each batch
+    (the command line's: withheld articles)."""
     if fmt not in FORMATS:
         raise ValueError(f"unknown format {fmt!r} (choose from {', '.join(FORMATS)})")
     dataset = reader.dataset()
@@ -35,18 +35,17 @@ def export(reader: ArchiveReader, out: Path, fmt: str, site: str | None = None,
     scanner = dataset.scanner(filter=_filter(reader, site, since, until), batch_size=BATCH_ROWS,
                               batch_readahead=0, fragment_readahead=0, use_threads=False,
                               fragment_scan_options=ds.ParquetFragmentScanOptions(pre_buffer=False))
-    batches = (_with_replay_path(b) for b in (drop_withheld(withheld, b) if withheld else b
-                                              for b in scanner.to_batches()) if b.num_rows)
+    batches = (_with_replay_path(b) for b in (keep(b) if keep else b for b in scanner.to_batches()) if b.num_rows)
     writer = {"parquet": _write_parquet, "jsonl": _write_jsonl, "csv": _write_csv}[fmt]
     return writer(out, batches, progress or (lambda n: None))
 
 
-def count(reader: ArchiveReader, site=None, since=None, until=None, withheld: Withheld | None = None) -> int:
+def count(reader: ArchiveReader, site=None, since=None, until=None, keep: RowFilter | None = None) -> int:
     expr = _filter(reader, site, since, until)
-    if not withheld:
+    if keep is None:
         return reader.dataset().count_rows(filter=expr)
     batches = reader.dataset().to_batches(filter=expr, columns=["url", "canonical_url"], batch_size=BATCH_ROWS)
-    return sum(drop_withheld(withheld, batch).num_rows for batch in batches)
+    return sum(keep(batch).num_rows for batch in batches)
 
 
 def _filter(reader: ArchiveReader, site, since, until):

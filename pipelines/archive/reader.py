@@ -19,11 +19,11 @@ import pyarrow.compute as pc
 import pyarrow.dataset as ds
 from deltalake import DeltaTable
 
-from pipelines.errors import NewsarchiveError
+from newsarchive.errors import ArchiveNotFound
 from pipelines.archive import tables
 from pipelines.archive.moments import parse_as_of, parse_time
 from pipelines.store import Store, open_store
-from pipelines.clean.urls import article_id
+from pipelines.archive.ids import article_id
 
 
 def eq(name: str, value, cast: bool = True) -> pc.Expression:
@@ -71,10 +71,6 @@ def newest_versions(versions: pd.DataFrame) -> pd.DataFrame:
     """The version of each article the archive shows, among `versions` (the versions seen by
     the moment asked about: article_id, version, fetched_at): one row per article."""
     return versions.sort_values("version").groupby("article_id", as_index=False).tail(1)
-
-
-class ArchiveNotFound(NewsarchiveError):
-    """No archive (or no such article) where one was asked for; the message is one line."""
 
 
 def open_archive(store: Store | str, as_of: int | str | datetime | None = None) -> "ArchiveReader":

@@ -32,7 +32,7 @@ from deltalake import CommitProperties, DeltaTable
 from deltalake.exceptions import CommitFailedError, DeltaError
 from deltalake.schema import Field
 
-from pipelines.errors import NewsarchiveError
+from newsarchive.errors import ArchiveError
 from pipelines.archive import tables
 from pipelines.archive.changes import StoredChanges
 from pipelines.archive.commit import commit
@@ -46,10 +46,6 @@ PUBLISH_ID = "newsarchive.publish_id"      # commit info: which publish made the
 COUNTS = "newsarchive.counts"              # ... and what it added (JSON)
 VERSIONING_COLUMNS = ["article_id", "content_hash", "version", "change", "fetched_at", "title", "text_hash"]
 HISTORY_LIMIT = 500                        # commits searched for a publish's own (retries come soon after)
-
-
-class ArchiveError(NewsarchiveError):
-    """The archive could not be written; the message is one line."""
 
 
 @dataclass

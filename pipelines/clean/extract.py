@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import trafilatura
 
-from pipelines.errors import NewsarchiveError
+from newsarchive.errors import NotAnArticle
 from pipelines.clean import boilerplate
 from pipelines.clean.cascade import Cascade
 from pipelines.clean import htmltree
@@ -33,10 +33,6 @@ EXTRACTOR_VERSION = "newsarchive-extract/5 trafilatura/" + trafilatura.__version
 MIN_TEXT_CHARS = 200
 MAX_PAGE_BYTES = 8_000_000        # larger "pages" are data dumps or traps, not articles
 MAX_ELEMENTS = 200_000            # likewise for DOMs built to exhaust a parser
-
-
-class NotAnArticle(NewsarchiveError):
-    """The page has no article to archive; str() is the reason recorded for it."""
 
 
 @dataclass(kw_only=True)

@@ -21,10 +21,12 @@ from typing import Callable, Iterable, Iterator
 
 from spiders.siteconfig import SiteDefinition
 
+from newsarchive import environment
+
 from pipelines.clean.sitetemplate import Boilerplate
 from pipelines.clean.spawning import pool_spawn
 from pipelines.store import Store, open_store
-from pipelines.warc.reader import ResponseRecord, iter_slice
+from pipelines.warc.records import ResponseRecord, iter_slice
 
 # (record, site, run id, boilerplate) -> (capture row, article row or None)
 CleanRecord = Callable[[ResponseRecord, SiteDefinition, str, Boilerplate], tuple[dict, dict | None]]
@@ -36,7 +38,6 @@ CHUNK = 32                     # records per slice: enough to amortise a task's 
 SLICE_BYTES = 8 << 20          # and at most this much stored WARC per slice (one oversized record may pass)
 RECORDS_PER_WORKER = 400       # a worker costs ~150 MB and ~1 s to start: only runs this long get one
 WORKER_BYTES = 200 << 20       # what a worker may take, for the bound on workers by free memory
-WORKERS_ENV = "NEWSARCHIVE_CLEAN_WORKERS"
 _job: tuple | None = None      # (store, site, run id, max body bytes) in a worker
 
 
@@ -49,7 +50,7 @@ def cores() -> int:
 
 def auto() -> bool:
     """Whether $NEWSARCHIVE_CLEAN_WORKERS leaves the number of workers to default_workers."""
-    return (os.environ.get(WORKERS_ENV) or "auto") == "auto"
+    return environment.value("NEWSARCHIVE_CLEAN_WORKERS") == "auto"
 
 
 def default_workers(records: int | None = None) -> int:
@@ -58,7 +59,7 @@ def default_workers(records: int | None = None) -> int:
     faster, and within a small memory bound, in one process) and no more than the available
     memory holds."""
     if not auto():
-        return max(1, int(os.environ[WORKERS_ENV]))
+        return environment.value("NEWSARCHIVE_CLEAN_WORKERS")
     wanted = cores() if records is None else min(cores(), records // RECORDS_PER_WORKER)
     return max(1, min(wanted, _available_bytes() // WORKER_BYTES))
 
@@ -90,7 +91,7 @@ def slices(spans: Iterable[tuple[int, int]], key: str) -> Iterator[Slice]:
 
 class WarcPool:
     """Workers that read, learn from and clean slices of WARCs: `spans` has the records'
-    (offset, length) per WARC key (pipelines.warc.reader.record_spans), in WARC order."""
+    (offset, length) per WARC key (pipelines.warc.records.record_spans), in WARC order."""
 
     def __init__(self, store: Store, spans: dict[str, list[tuple[int, int]]], site: SiteDefinition,
                  run_id: str, workers: int):

@@ -20,8 +20,8 @@ from pipelines.clean import sitetemplate
 from pipelines.clean.extract import EXTRACTOR_VERSION, MAX_PAGE_BYTES, Article, NotAnArticle, extract_article, parse_html
 from pipelines.clean.metadata import canonical_link
 from pipelines.clean.sitetemplate import Boilerplate, SiteTemplate, page_keys
-from pipelines.errors import StepError
-from pipelines.clean.urls import article_id
+from newsarchive.errors import StepError
+from pipelines.archive.ids import article_id
 
 KEPT_TREES = 500
 

@@ -15,15 +15,15 @@ from typing import Callable, Iterable, Iterator
 from spiders.dates import parse_time, to_utc
 from spiders.siteconfig import SiteDefinition
 
-from pipelines.errors import StepError
+from newsarchive.errors import StepError
 from pipelines.clean.decode import decode_page
 from pipelines.clean.fingerprint import fingerprint
 from pipelines.clean.pool import WarcPool, auto, cleaned, cores, default_workers
 from pipelines.clean.extract import EXTRACTOR_VERSION, Article, NotAnArticle, extract_article, parse_html
 from pipelines.clean.sitetemplate import Boilerplate, SiteTemplate, TemplateStore, page_keys
-from pipelines.clean.urls import article_id
+from pipelines.archive.ids import article_id
 from pipelines.archive.tables import CONTENT_FIELDS
-from pipelines.warc.reader import ResponseRecord, iter_responses, record_spans
+from pipelines.warc.records import ResponseRecord, iter_responses, record_spans
 
 HTML_TYPES = {"text/html", "application/xhtml+xml"}
 logger = logging.getLogger(__name__)

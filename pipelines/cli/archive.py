@@ -92,12 +92,17 @@ def cmd_export(args) -> int:
     from pipelines.archive.export import count, export
 
     reader = _reader(args, args.as_of)
+    from functools import partial
+
+    from pipelines.access.withholding import drop_withheld
+
     rules = _withheld(args)
-    total = count(reader, args.site, args.since, args.until, withheld=rules)
+    keep = partial(drop_withheld, rules) if rules else None
+    total = count(reader, args.site, args.since, args.until, keep=keep)
     with ui.progress(spinner=False) as bar:
         task = bar.add_task("export", total=total)
         rows = export(reader, args.out, args.format, args.site, args.since, args.until,
-                      progress=lambda n: bar.advance(task, n), withheld=rules)
+                      progress=lambda n: bar.advance(task, n), keep=keep)
     ui.out().print(f"exported {rows} article versions to {args.out}", highlight=False)
     return 0
 
@@ -115,17 +120,18 @@ def cmd_maintain(args) -> int:
 
 
 def cmd_reclean(args) -> int:
+    from spiders.runids import RunId
     from spiders.siteconfig import load_site
-    from pipelines.archive.reclean import reclean, stored_warcs
+    from pipelines.run.reclean import reclean
     from pipelines.settings import open_checked_store
-    from pipelines.steps import new_run_id
+    from pipelines.warc.verify import stored_warc_keys
 
     settings = ui.settings(args)
     store = open_checked_store(settings)
     site = load_site(args.site, settings.sites_dir)
     with ui.progress(spinner=False) as bar:
-        task = bar.add_task(f"recleaning {len(stored_warcs(store, site.name))} WARC files", total=None)
-        result = reclean(store, site, "reclean-" + new_run_id(), progress=lambda r: bar.advance(task))
+        task = bar.add_task(f"recleaning {len(stored_warc_keys(store, site.name))} WARC files", total=None)
+        result = reclean(store, site, "reclean-" + RunId.new(), progress=lambda r: bar.advance(task))
     ui.out().print(f"reclean of {site.name}: {result.versions_added} versions written by this extractor "
               f"(articles table version {result.articles_table_version})", highlight=False)
     return 0

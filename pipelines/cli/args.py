@@ -15,7 +15,7 @@ __all__ = ["run_id", "day", "moment", "as_of", "store_uri", "writable_file", "co
 
 def _usage_error(parse):
     """The ValueError (or NewsarchiveError) of `parse` as argparse's usage error."""
-    from spiders.errors import NewsarchiveError
+    from newsarchive.errors import NewsarchiveError
 
     @wraps(parse)
     def checked(text: str):

@@ -18,7 +18,7 @@ def cmd_backfill(args) -> int:
     done = skipped = versions = 0
     with ui.progress() as bar:
         task = bar.add_task(f"backfilling {site.name}", total=len(planned))
-        results = backfill.backfill(site.name, args.first, args.last, settings, args.base_url,
+        results = backfill.backfill(site, args.first, args.last, settings, args.base_url,
                                     redo=args.redo, watch=crawl_errors)
         for result in results:
             if result.skipped:

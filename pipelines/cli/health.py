@@ -1,4 +1,5 @@
-"""`newsarchive check | status | report`: run health, per site, on the terminal or as an HTML page."""
+"""`newsarchive status | report`: run health, per site, on the terminal or as an HTML page (the check
+itself is step 5, in cli/pipeline.py)."""
 from __future__ import annotations
 
 from datetime import datetime, timezone
@@ -7,16 +8,6 @@ from pipelines.cli import args as types
 from pipelines.cli import ui
 
 RESULT_STYLE = {"ok": "green", "warning": "yellow", "failed": "bold red"}
-
-
-def cmd_check(args) -> int:
-    from pipelines import steps
-
-    row = steps.check(args.site, args.run_id, ui.settings(args), kind=args.kind)
-    ui.out().print(f"run {args.run_id} of {args.site}: {row['result']}", highlight=False)
-    for warning in row["warnings"]:
-        ui.out().print(f"  warning: {warning}", highlight=False)
-    return 0
 
 
 def cmd_status(args) -> int:
@@ -70,12 +61,6 @@ def cmd_report(args) -> int:
 
 
 def register(sub) -> None:
-    p = ui.command(sub, "check", cmd_check, "step 5: check a published run's health against the site's baseline")
-    p.add_argument("site")
-    p.add_argument("--run-id", required=True, type=types.run_id)
-    p.add_argument("--kind", default="manual", choices=("manual", "scheduled", "backfill"),
-                   help="the kind of run: baselines compare runs of one kind")
-
     p = ui.command(sub, "status", cmd_status, "per site: last run, its result, failed checks, next run")
     p.add_argument("--site", help="one site only")
 

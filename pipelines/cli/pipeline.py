@@ -1,5 +1,5 @@
 """The pipeline's commands: list the sites, serve the demo site, run the whole pipeline
-(`run`, `demo`) or one step of it (`crawl`, `upload`, `clean`, `publish`)."""
+(`run`, `demo`) or one step of it (`crawl`, `upload`, `clean`, `publish`, `check`)."""
 from __future__ import annotations
 
 from contextlib import contextmanager
@@ -22,76 +22,99 @@ def cmd_sites(args) -> int:
 
 
 def cmd_demo_site(args) -> int:
-    from spiders.demosite import serve
+    from demosite import serve
 
     serve(port=args.port, revision=args.revision, fault=args.fault)
     return 0
 
 
-def cmd_crawl(args) -> int:
-    from pipelines import steps
+def _site(args, settings):
+    """The command's site, read once: every step it runs gets this definition."""
+    from spiders.siteconfig import load_site
+
+    return load_site(args.site, settings.sites_dir)
+
+
+def _step(args, name: str, run_id=None, **kwargs):
+    """Run one step on the command's site and run: (its result, the settings)."""
+    from pipelines.run import steps
 
     settings = ui.settings(args)
-    run_id = args.run_id or steps.new_run_id()
+    step = getattr(steps, name)
+    return step(_site(args, settings), run_id or args.run_id, settings, **kwargs), settings
+
+
+def _say(text: str) -> None:
+    ui.out().print(text, highlight=False)
+
+
+def cmd_crawl(args) -> int:
+    from spiders.runids import RunId
+
+    run_id = args.run_id or RunId.new()
     with crawl_progress(args.site) as on_event:
-        summary = steps.crawl(args.site, run_id, settings, args.base_url, on_event=on_event)
-    ui.out().print(f"run {run_id}: {summary['responses']} responses, {len(summary['warc_files'])} WARC files "
-                   f"({summary['warc_bytes']:,} bytes) shipped to {settings.store_uri}", highlight=False)
+        summary, settings = _step(args, "crawl", run_id, base_url=args.base_url, on_event=on_event)
+    _say(f"run {run_id}: {summary['responses']} responses, {len(summary['warc_files'])} WARC files "
+         f"({summary['warc_bytes']:,} bytes) shipped to {settings.store_uri}")
     return 0
 
 
 def cmd_upload(args) -> int:
-    from pipelines import steps
-
-    settings = ui.settings(args)
-    keys = steps.upload(args.site, args.run_id, settings)
-    ui.out().print(f"uploaded {len(keys)} WARC files to {settings.store_uri}", highlight=False)
+    keys, settings = _step(args, "upload")
+    _say(f"uploaded {len(keys)} WARC files to {settings.store_uri}")
     return 0
 
 
 def cmd_clean(args) -> int:
-    from pipelines import steps
-
     with clean_progress() as progress:
-        counts = steps.clean(args.site, args.run_id, ui.settings(args), progress=progress)
-    ui.out().print(f"cleaned {counts['captures']} captures: {counts['articles']} articles; "
-                   f"skipped {counts['skipped']}", highlight=False)
+        counts, _ = _step(args, "clean", progress=progress)
+    _say(f"cleaned {counts['captures']} captures: {counts['articles']} articles; skipped {counts['skipped']}")
     return 0
 
 
 def cmd_publish(args) -> int:
-    from pipelines import steps
+    manifest, _ = _step(args, "publish")
+    _say(f"published run {args.run_id}: {manifest['versions_added']} new article versions, "
+         f"articles table version {manifest['articles_table_version']}")
+    return 0
 
-    manifest = steps.publish(args.site, args.run_id, ui.settings(args))
-    ui.out().print(f"published run {args.run_id}: {manifest['versions_added']} new article versions, "
-                   f"articles table version {manifest['articles_table_version']}", highlight=False)
+
+def cmd_check(args) -> int:
+    row, _ = _step(args, "check", kind=args.kind)
+    _say(f"run {args.run_id} of {args.site}: {row['result']}")
+    for warning in row["warnings"]:
+        _say(f"  warning: {warning}")
     return 0
 
 
 def cmd_run(args) -> int:
-    from pipelines import steps
+    from pipelines.run import steps
 
     settings = ui.settings(args)
-    manifest = steps.run(args.site, settings, args.run_id, base_url=args.base_url, watch=watch(args.site))
+    manifest = steps.run(_site(args, settings), settings, args.run_id, base_url=args.base_url,
+                         watch=watch(args.site))
     return print_summary(manifest, settings)
 
 
 def cmd_demo(args) -> int:
-    from pipelines import steps
-    from pipelines.errors import StepError
-    from spiders.demosite import DemoSite
+    from demosite import DemoSite
+    from newsarchive.errors import StepError
+    from pipelines.run import steps
+    from pipelines.settings import open_checked_store
+    from spiders.siteconfig import load_site
 
     settings = ui.settings(args)
-    steps.open_checked_store(settings)
+    open_checked_store(settings)
     try:
-        site = DemoSite(port=args.port, revision=args.revision).start()
+        demo = DemoSite(port=args.port, revision=args.revision).start()
     except OSError as exc:
         raise StepError(f"cannot serve the demo site on 127.0.0.1:{args.port}: {exc.strerror}") from None
-    ui.err().print(f"demo site (revision {args.revision}) serving at {site.base_url}", highlight=False)
+    ui.err().print(f"demo site (revision {args.revision}) serving at {demo.base_url}", highlight=False)
     try:
-        manifest = steps.run("demo", settings, args.run_id, base_url=site.base_url, watch=watch("demo"))
+        manifest = steps.run(load_site("demo", settings.sites_dir), settings, args.run_id,
+                             base_url=demo.base_url, watch=watch("demo"))
     finally:
-        site.stop()
+        demo.stop()
     return print_summary(manifest, settings)
 
 
@@ -141,10 +164,11 @@ def clean_progress():
 
 def print_summary(manifest: dict, settings) -> int:
     """Print what the run did; its exit code: 1 when its health check failed."""
+    from pipelines.run.manifest import Manifest
+    from pipelines.store import layout, open_store
+
     crawl = manifest["crawl"]
     health = manifest["health"]
-    from pipelines.store import layout
-
     store, site = settings.store_uri, manifest["site"]
     ui.out().print(
         f"\n[bold]run {manifest['run_id']}[/] of [bold]{manifest['site']}[/]\n"
@@ -160,7 +184,7 @@ def print_summary(manifest: dict, settings) -> int:
         f"\nWhere to look next:\n"
         f"  WARC files         {store}/{layout.warc_prefix(site)}\n"
         f"  articles table     {store}/{layout.ARTICLES_TABLE}  (a Delta table: deltalake, DuckDB, pandas, Spark)\n"
-        f"  run manifest       {store}/{layout.manifest_key(site, manifest['run_id'])}",
+        f"  run manifest       {Manifest(open_store(store), site, manifest['run_id']).location}",
         highlight=False)
     if health["result"] == "failed":
         ui.error(health["message"])
@@ -192,7 +216,8 @@ def register(sub) -> None:
     p.add_argument("--port", type=int, default=8765, help="port of the demo site (default 8765)")
     p.add_argument("--run-id", type=types.run_id)
 
-    p = ui.command(sub, "run", cmd_run, "crawl, upload, clean and publish one site")
+    p = ui.command(sub, "run", cmd_run, "crawl, upload, clean, publish and check one site (steps 1-5); "
+                                        "exit 1 when the health check fails")
     p.add_argument("site")
     p.add_argument("--base-url", help="fetch the site from another address")
     p.add_argument("--run-id", type=types.run_id)
@@ -208,3 +233,9 @@ def register(sub) -> None:
         p = ui.command(sub, name, func, text)
         p.add_argument("site")
         p.add_argument("--run-id", required=True, type=types.run_id)
+
+    p = ui.command(sub, "check", cmd_check, "step 5: check a published run's health against the site's baseline")
+    p.add_argument("site")
+    p.add_argument("--run-id", required=True, type=types.run_id)
+    p.add_argument("--kind", default="manual", choices=("manual", "scheduled", "backfill"),
+                   help="the kind of run: baselines compare runs of one kind")

@@ -7,20 +7,22 @@ from pipelines.cli import ui
 
 
 def cmd_verify(args) -> int:
+    from pipelines.run.repair import repair
+    from pipelines.run.storecheck import verify_store
     from pipelines.settings import open_checked_store
-    from pipelines.warc.storecheck import repair
-    from pipelines.warc.verify import readable_store, stored_warc_keys, verify
+    from pipelines.warc.verify import readable_store, stored_warc_keys
 
     settings = ui.settings(args)
     # checking needs read access only; repairing writes
     store = open_checked_store(settings) if args.repair else readable_store(settings.store_uri)
     with ui.progress(transient=True) as bar:
         task = bar.add_task("checking WARC files", total=len(stored_warc_keys(store, args.site)))
-        report = verify(store, args.site, progress=lambda key: bar.advance(task), staging_dir=settings.staging_dir)
-    if args.repair and report.findings.problems():
-        for action in repair(store, report.findings, settings):
+        report, findings = verify_store(store, args.site, progress=lambda key: bar.advance(task),
+                                        staging_dir=settings.staging_dir)
+    if args.repair and findings.problems():
+        for action in repair(store, findings, settings):
             ui.out().print(f"repaired: {action}", highlight=False)
-        report = verify(store, args.site, staging_dir=settings.staging_dir)
+        report, findings = verify_store(store, args.site, staging_dir=settings.staging_dir)
     for problem in report.problems[:args.show]:
         ui.error(problem, label="[red]mismatch:[/]")
     rows = ", ".join(f"{n} {table} rows" for table, n in report.rows_checked.items())

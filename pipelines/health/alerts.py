@@ -1,18 +1,14 @@
 """Alerts for failed tasks (a failed health check above all) through Airflow's notifiers,
-set up by environment variables; the addresses themselves can live in Airflow connections.
-
-    NEWSARCHIVE_ALERT_EMAIL_TO       comma-separated addresses: e-mail through SmtpNotifier
-    NEWSARCHIVE_ALERT_EMAIL_FROM     sender (default newsarchive@localhost)
-    NEWSARCHIVE_ALERT_SMTP_CONN      Airflow SMTP connection id (default smtp_default)
-    NEWSARCHIVE_ALERT_WEBHOOK_URL    POST a JSON alert to this URL, or
-    NEWSARCHIVE_ALERT_WEBHOOK_CONN   ... to the URL of this Airflow connection (e.g. an http one)
+set up by the NEWSARCHIVE_ALERT_* variables (newsarchive/environment.py): e-mail through
+SmtpNotifier, a JSON POST to a webhook; the addresses themselves can live in Airflow connections.
 """
 from __future__ import annotations
 
-import os
 from typing import Mapping
 
 from airflow.sdk import BaseNotifier
+
+from newsarchive import environment
 
 SUBJECT = "newsarchive: {{ ti.dag_id }} {{ ti.task_id }} failed ({{ run_id }})"
 BODY = ("<p><b>{{ ti.dag_id }}</b>, task <b>{{ ti.task_id }}</b>, run {{ run_id }} failed:</p>"
@@ -62,18 +58,19 @@ def connection_url(conn_id: str) -> str:
     return f"{scheme}://{conn.host}{port}/{(conn.schema or '').lstrip('/')}"
 
 
-def failure_notifiers(env: Mapping[str, str] = os.environ) -> list[BaseNotifier]:
-    """The notifiers the environment asks for (none: no alerts)."""
+def failure_notifiers(env: Mapping[str, str] | None = None) -> list[BaseNotifier]:
+    """The notifiers `env` (default: the process environment) asks for (none: no alerts)."""
+    def setting(name: str) -> str:
+        return environment.value(f"NEWSARCHIVE_ALERT_{name}", env)
+
     notifiers: list[BaseNotifier] = []
-    if env.get("NEWSARCHIVE_ALERT_EMAIL_TO"):
+    if setting("EMAIL_TO"):
         from airflow.providers.smtp.notifications.smtp import SmtpNotifier
 
         notifiers.append(SmtpNotifier(
-            to=[a.strip() for a in env["NEWSARCHIVE_ALERT_EMAIL_TO"].split(",") if a.strip()],
-            from_email=env.get("NEWSARCHIVE_ALERT_EMAIL_FROM", "newsarchive@localhost"),
-            smtp_conn_id=env.get("NEWSARCHIVE_ALERT_SMTP_CONN", "smtp_default"),
+            to=[a.strip() for a in setting("EMAIL_TO").split(",") if a.strip()],
+            from_email=setting("EMAIL_FROM"), smtp_conn_id=setting("SMTP_CONN"),
             subject=SUBJECT, html_content=BODY))
-    if env.get("NEWSARCHIVE_ALERT_WEBHOOK_URL") or env.get("NEWSARCHIVE_ALERT_WEBHOOK_CONN"):
-        notifiers.append(WebhookNotifier(url=env.get("NEWSARCHIVE_ALERT_WEBHOOK_URL"),
-                                         conn_id=env.get("NEWSARCHIVE_ALERT_WEBHOOK_CONN")))
+    if setting("WEBHOOK_URL") or setting("WEBHOOK_CONN"):
+        notifiers.append(WebhookNotifier(url=setting("WEBHOOK_URL") or None, conn_id=setting("WEBHOOK_CONN") or None))
     return notifiers

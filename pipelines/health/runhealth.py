@@ -13,11 +13,11 @@ from spiders.siteconfig import SiteDefinition
 
 from pipelines.archive import tables
 from pipelines.archive.writer import Archive
-from pipelines.health.steptimes import STEPS
 
 # Crawl-summary fields the blocked counts come from; a crawl that does not count one yet
 # leaves the column null rather than a misleading zero.
 BLOCKED_FIELDS = {"blocked_robots": "robots_forbidden", "blocked_scope": "scope_blocked"}
+STEPS = ("crawl", "upload", "clean", "publish")       # the steps whose seconds a run records
 
 
 def run_health(archive: Archive, site: SiteDefinition, manifest: dict, seconds: dict[str, float]) -> dict:

@@ -66,7 +66,7 @@ class ResearchApp:
         return [data]
 
     def search_page(self, params: dict):
-        from pipelines.errors import NewsarchiveError
+        from newsarchive.errors import NewsarchiveError
         from pipelines.search.query import SearchQuery
 
         text = params.get("q", "").strip()

@@ -62,10 +62,11 @@ def main(argv=None) -> None:
     from pywb.apps.frontendapp import FrontEndApp
     from pywb.utils.geventserver import GeventServer, RequestURIWSGIHandler
 
-    from pipelines.research.app import REFRESH_SECONDS, ResearchApp
+    from newsarchive.environment import value
+    from pipelines.research.app import ResearchApp
     from pipelines.store import open_store
 
-    refresh = float(os.environ.get("NEWSARCHIVE_REPLAY_REFRESH_SECONDS", REFRESH_SECONDS))
+    refresh = value("NEWSARCHIVE_REPLAY_REFRESH_SECONDS")
     app = Dispatcher(FrontEndApp(), ResearchApp(open_store(args.store), refresh), args.acl)
     gevent.spawn(_exit_with_parent, os.getppid())
     GeventServer(app, port=args.port, hostname=args.bind, handler_class=RequestURIWSGIHandler, direct=True)

@@ -2,7 +2,7 @@
 
 The intervals are the site's own data intervals (its cron in its time zone),
 the same ones `airflow backfill create` makes, so both capture the same
-articles. Each interval is a normal run (steps.run: crawl with that window, upload, clean,
+articles. Each interval is a normal run (pipelines.run.steps.run: crawl with that window, upload, clean,
 publish, check) with a run id derived from the interval, and is written to a record
 in the store once published; running again skips recorded intervals, so an
 interrupted backfill resumes where it stopped. Publishing adds a version only
@@ -19,10 +19,12 @@ from zoneinfo import ZoneInfo
 
 from croniter import croniter
 
-from spiders.siteconfig import SiteDefinition, load_site
+from spiders.runids import RunId
+from spiders.siteconfig import SiteDefinition
 
-from pipelines import steps
-from pipelines.settings import PipelineSettings
+from newsarchive.errors import StepError
+from pipelines.run import steps
+from pipelines.settings import PipelineSettings, open_checked_store
 from pipelines.store import Store, layout
 
 log = logging.getLogger("newsarchive")
@@ -34,8 +36,8 @@ class Interval:
     end: datetime
 
     @property
-    def run_id(self) -> str:
-        return self.start.astimezone(timezone.utc).strftime("backfill-%Y%m%dT%H%M%SZ")
+    def run_id(self) -> RunId:
+        return RunId.of(self.start.astimezone(timezone.utc).strftime("backfill-%Y%m%dT%H%M%SZ"))
 
     @property
     def key(self) -> str:
@@ -49,7 +51,7 @@ def intervals(site: SiteDefinition, first: date, last: date) -> list[Interval]:
     """Data intervals whose start falls on a day from `first` to `last` (both included) in the
     site's time zone: as Airflow's backfill, one interval per cron tick in that range."""
     if last < first:
-        raise steps.StepError(f"--to {last} is before --from {first}")
+        raise StepError(f"--to {last} is before --from {first}")
     zone = ZoneInfo(site.schedule.timezone)
     begin = datetime(first.year, first.month, first.day, tzinfo=zone)
     stop = datetime(last.year, last.month, last.day, tzinfo=zone) + timedelta(days=1)
@@ -98,20 +100,19 @@ def run_interval(site: SiteDefinition, interval: Interval, settings: PipelineSet
                  base_url: str | None = None, watch: steps.Watch = steps.unwatched) -> dict:
     """One normal run restricted to the interval's window; returns its manifest. A backfill
     goes on past an unhealthy interval: the check is recorded, and logged."""
-    manifest = steps.run(site.name, settings, interval.run_id, base_url=base_url,
+    manifest = steps.run(site, settings, interval.run_id, base_url=base_url,
                          window=(interval.start, interval.end), kind="backfill", watch=watch)
     if manifest["health"]["result"] == "failed":
         log.warning("%s", manifest["health"]["message"])
     return manifest
 
 
-def backfill(site_name: str, first: date, last: date, settings: PipelineSettings,
+def backfill(site: SiteDefinition, first: date, last: date, settings: PipelineSettings,
              base_url: str | None = None, redo: bool = False,
              watch: steps.Watch = steps.unwatched) -> Iterator[IntervalResult]:
     """Run every unfinished interval in order, recording each as it finishes.
     Yields one result per interval (skipped ones too), so callers can show progress."""
-    site = load_site(site_name, settings.sites_dir)
-    store = steps.open_checked_store(settings)       # an unreachable store fails before any fetch
+    store = open_checked_store(settings)       # an unreachable store fails before any fetch
     state = BackfillState(store, site.name)
     for interval in intervals(site, first, last):
         if state.done(interval) and not redo:

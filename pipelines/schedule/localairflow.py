@@ -94,21 +94,6 @@ def password(home: Path, timeout: float = 120) -> str:
     raise TimeoutError(f"no password file {path} after {timeout:.0f} s")
 
 
-def api_token(port: int, user: str, secret: str) -> str:
-    body = json.dumps({"username": user, "password": secret}).encode()
-    request = urllib.request.Request(f"http://127.0.0.1:{port}/auth/token", data=body,
-                                     headers={"Content-Type": "application/json"})
-    with urllib.request.urlopen(request, timeout=10) as response:
-        return json.loads(response.read())["access_token"]
-
-
-def api_get(port: int, path: str, token: str) -> dict:
-    request = urllib.request.Request(f"http://127.0.0.1:{port}{path}",
-                                     headers={"Authorization": f"Bearer {token}"})
-    with urllib.request.urlopen(request, timeout=10) as response:
-        return json.loads(response.read())
-
-
 def wait_for_api(port: int, proc: subprocess.Popen, timeout: float) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

@@ -25,7 +25,9 @@ LOCAL_ONLY = (".tantivy-meta.lock", ".tantivy-writer.lock")
 
 
 def cache_root() -> Path:
-    return Path(os.environ.get("NEWSARCHIVE_SEARCH_CACHE") or Path.home() / ".cache" / "newsarchive" / "search")
+    from newsarchive.environment import value
+
+    return Path(value("NEWSARCHIVE_SEARCH_CACHE") or Path.home() / ".cache" / "newsarchive" / "search")
 
 
 def referenced(meta: bytes | None) -> set[str]:

@@ -20,7 +20,7 @@ import tantivy
 
 from pipelines.access.rules import Withheld
 from pipelines.archive.reader import newest_versions
-from pipelines.errors import NewsarchiveError
+from newsarchive.errors import SearchError
 from pipelines.search import schema as fields
 from pipelines.search.files import IndexFiles
 from pipelines.search.indexer import read_state
@@ -30,10 +30,6 @@ PAGE = 50                      # candidates read at a time while filling a page 
 SNIPPET_CHARS = 240
 ALIASES = {"title": fields.title_field, "text": fields.text_field, "body": fields.text_field}
 FIELD_TERM = re.compile(r'(?<![\w.])(title|text|body):("[^"]*"|\([^()]*\)|[^\s()]+)')
-
-
-class SearchError(NewsarchiveError):
-    """A query could not be run (bad syntax, no index); one line."""
 
 
 @dataclass(frozen=True)

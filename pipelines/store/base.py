@@ -15,13 +15,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, Callable, Iterator
 
-from spiders.errors import NewsarchiveError
+from newsarchive.errors import StoreError
 
 CHUNK_SIZE = 1024 * 1024
-
-
-class StoreError(NewsarchiveError):
-    """A store operation failed.  ``str(e)`` is always exactly one line."""
 
 
 @dataclass(frozen=True)

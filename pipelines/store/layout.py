@@ -23,6 +23,7 @@ WARC_NAME = re.compile(r"-(\d{4})(\d{2})(\d{2})\d{6}-\d+-")
 WARC_SUFFIX = ".warc.gz"
 CDXJ_SUFFIX = ".cdxj"
 UPLOAD_JOURNAL = "upload.json"
+BACKFILL_STATE = "backfill-state.json"
 TEMPLATE_NAME = re.compile(r"v(\d{6})\.json$")
 
 ARTICLES_TABLE = "articles"
@@ -117,12 +118,20 @@ def manifest_key(site: str, run_id: str) -> str:
     return f"runs/{site}/{run_id}.json"
 
 
+def manifest_run(key: str) -> tuple[str, str] | None:
+    """(site, run id) of the run manifest at `key`, else None."""
+    parts = key.split("/")
+    if len(parts) == 3 and parts[0] == "runs" and parts[2].endswith(".json") and parts[2] != BACKFILL_STATE:
+        return parts[1], parts[2].removesuffix(".json")
+    return None
+
+
 def runs_prefix(site: str | None = None) -> str:
     return _prefix("runs", site)
 
 
 def backfill_state_key(site: str) -> str:
-    return f"runs/{site}/backfill-state.json"
+    return f"runs/{site}/{BACKFILL_STATE}"
 
 
 # -- site templates -------------------------------------------------------------------

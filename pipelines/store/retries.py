@@ -1,32 +1,31 @@
 """Bounded retries for calls to the store: exponential backoff with jitter until a time
 budget is spent, then the last error. The budget is per call, so one slow object never
 holds a step for longer than `seconds` plus one request timeout.
-
-    NEWSARCHIVE_STORE_RETRY_SECONDS   how long a call keeps retrying (default 180)
-    NEWSARCHIVE_STORE_TIMEOUT         seconds one request may take (default 60)
-"""
+NEWSARCHIVE_STORE_RETRY_SECONDS and NEWSARCHIVE_STORE_TIMEOUT set the budget and the
+request timeout (newsarchive/environment.py)."""
 from __future__ import annotations
 
-import os
 import random
 import time
 from dataclasses import dataclass
 from typing import Callable, TypeVar
+
+from newsarchive import environment
 
 T = TypeVar("T")
 
 
 @dataclass(frozen=True)
 class RetryPolicy:
-    seconds: float = 180.0          # give up once a call has failed for this long
-    timeout: float = 60.0           # one request (connect or read)
+    seconds: float = environment.BY_NAME["NEWSARCHIVE_STORE_RETRY_SECONDS"].default   # give up after failing this long
+    timeout: float = environment.BY_NAME["NEWSARCHIVE_STORE_TIMEOUT"].default         # one request (connect or read)
     first_delay: float = 0.2
     max_delay: float = 10.0
 
     @classmethod
     def from_env(cls) -> "RetryPolicy":
-        return cls(seconds=float(os.environ.get("NEWSARCHIVE_STORE_RETRY_SECONDS", cls.seconds)),
-                   timeout=float(os.environ.get("NEWSARCHIVE_STORE_TIMEOUT", cls.timeout)))
+        return cls(seconds=environment.value("NEWSARCHIVE_STORE_RETRY_SECONDS"),
+                   timeout=environment.value("NEWSARCHIVE_STORE_TIMEOUT"))
 
     def run(self, call: Callable[[], T], retryable: Callable[[Exception], bool],
             give_up: Callable[[Exception, float, int], Exception]) -> T:

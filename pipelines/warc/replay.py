@@ -20,14 +20,10 @@ from pathlib import Path
 
 import yaml
 
-from pipelines.errors import NewsarchiveError
+from newsarchive.errors import ReplayError
 from pipelines.store import Store, layout
 
 ACL_FILE = "acl/takedowns.aclj"
-
-
-class ReplayError(NewsarchiveError):
-    """pywb could not be started; one line."""
 
 
 def sites_with_index(store: Store) -> list[str]:

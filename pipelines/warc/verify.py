@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import zlib
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Callable
 
 from warcio.archiveiterator import ArchiveIterator
@@ -19,7 +18,6 @@ from warcio.archiveiterator import ArchiveIterator
 from pipelines.archive import tables
 from pipelines.archive.writer import Archive
 from pipelines.store import Store, StoreError, layout
-from pipelines.warc.storecheck import StoreFindings, check_store
 
 # table -> the column that holds the WARC-Record-ID its row points at
 ROW_RECORD_ID = {tables.CAPTURES_TABLE: "record_id", tables.ARTICLES_TABLE: "warc_record_id"}
@@ -33,7 +31,6 @@ class Report:
     digests_passed: int = 0
     rows_checked: dict[str, int] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
-    findings: StoreFindings = field(default_factory=StoreFindings)   # orphans, unpublished runs, leftovers
 
     @property
     def ok(self) -> bool:
@@ -58,19 +55,15 @@ def stored_warc_keys(store: Store, site: str | None = None) -> list[str]:
     return [o.key for o in store.list(layout.warc_prefix(site)) if layout.is_warc(o.key)]
 
 
-def verify(store: Store, site: str | None = None,
-           progress: Callable[[str], None] | None = None, staging_dir: Path | None = None) -> Report:
+def verify(store: Store, site: str | None = None, progress: Callable[[str], None] | None = None) -> Report:
     report = Report()
     records: dict[Location, str] = {}
-    warc_keys = stored_warc_keys(store, site)
-    for key in warc_keys:
+    for key in stored_warc_keys(store, site):
         check_warc(store, key, report, records)
         if progress:
             progress(key)
     for table in ROW_RECORD_ID:
         check_rows(store, table, site, records, report)
-    report.findings = check_store(store, warc_keys, site, staging_dir)
-    report.problems += report.findings.problems()
     return report
 
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from warcio.archiveiterator import ArchiveIterator
 
-from pipelines.errors import NewsarchiveError
+from newsarchive.errors import WaczError
 from spiders.siteconfig import SiteDefinition
 
 from pipelines.warc import cdxj
@@ -27,10 +27,6 @@ from pipelines.warc.verify import stored_warc_keys
 
 WACZ = str(Path(sys.executable).with_name("wacz"))
 PAGES_HEADER = {"format": "json-pages-1.0", "id": "pages", "title": "Articles"}
-
-
-class WaczError(NewsarchiveError):
-    """The package could not be made or did not validate; one line."""
 
 
 @dataclass

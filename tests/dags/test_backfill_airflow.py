@@ -14,7 +14,7 @@ from deltalake import DeltaTable
 
 from pipelines.store import open_store
 from pipelines.archive.tables import ARTICLES_TABLE
-from spiders.demosite.content import build_articles
+from demosite.content import build_articles
 from tests.dags.airflowcluster import airflow, cluster_env, demo_sites_dir, prepare, services, wait_for
 from tests.support import free_port
 

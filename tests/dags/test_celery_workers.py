@@ -23,7 +23,7 @@ import sqlalchemy as sa
 
 from pipelines.archive.writer import Archive
 from pipelines.schedule.localairflow import ensure_pools
-from pipelines.warc.shipping import run_warc_keys
+from pipelines.run.shipping import run_warc_keys
 from pipelines.store import layout, open_store
 from pipelines.archive.tables import ARTICLES_TABLE, CAPTURES_TABLE
 from spiders.crawl import SUMMARY_NAME

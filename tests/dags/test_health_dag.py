@@ -10,7 +10,7 @@ from pipelines.health import runcheck
 from pipelines.health.runstable import read_runs
 from pipelines.settings import PipelineSettings
 from pipelines.store import open_store
-from spiders.demosite import DemoSite
+from demosite import DemoSite
 from tests.dags.airflowcluster import airflow
 from tests.dags.test_dag_run import airflow_env  # noqa: F401  (fixture)
 

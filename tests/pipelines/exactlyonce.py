@@ -14,12 +14,13 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-from pipelines import steps
+from pipelines.run import steps
+from pipelines.run.storecheck import verify_store
 from pipelines.archive.writer import Archive
 from pipelines.settings import PipelineSettings
 from pipelines.store import Store, open_store
 from pipelines.archive.tables import ARTICLES_TABLE, CAPTURES_TABLE
-from pipelines.warc.verify import verify
+from spiders.siteconfig import load_site
 from spiders.crawl import SUMMARY_NAME
 
 SITE = "demo"
@@ -105,7 +106,7 @@ def run_until_done(step: str, run_id: str, settings: PipelineSettings, base_url:
     for attempt in range(attempts):
         try:
             if step == "crawl":
-                return steps.crawl(SITE, run_id, settings, base_url)
+                return steps.crawl(load_site(SITE, settings.sites_dir), run_id, settings, base_url)
             return getattr(steps, step)(SITE, run_id, settings)
         except Exception:
             if attempt == attempts - 1:
@@ -163,7 +164,7 @@ def assert_same_archive(store: Store, settings: PipelineSettings, baseline: Arch
     assert [o.key for o in store.list("staging/")] == []
     leftovers = [p for p in settings.staging_dir.rglob("*") if p.is_file()] if settings.staging_dir.exists() else []
     assert leftovers == []
-    report = verify(store, SITE)
+    report, _ = verify_store(store, SITE)
     assert report.problems == []
     assert report.rows_checked[CAPTURES_TABLE] == sum(state.capture_ids.values())
 

@@ -8,10 +8,11 @@ import time
 
 import pytest
 
-from pipelines import steps
+from pipelines.run import steps
+from spiders.siteconfig import load_site
 from pipelines.archive.writer import Archive
 from pipelines.store import layout
-from pipelines.warc import shipping
+from pipelines.run import shipping
 from pipelines.store import open_store
 from pipelines.archive.tables import ARTICLES_TABLE, CAPTURES_TABLE
 from spiders.crawl import SUMMARY_NAME
@@ -88,11 +89,11 @@ def test_kill_9_at_random_moments_loses_and_doubles_nothing(s3, demo_site, tmp_p
             kills += killed_then_finished(step, settings, rng, count, tmp_path, finished_in=finished_in)
         store = open_store(settings.store_uri)
         assert_same_archive(store, settings, baseline)
-        manifest = steps.publish(SITE, RUN, settings)               # once more: a no-op ...
+        manifest = steps.publish(load_site(SITE, settings.sites_dir), RUN, settings)               # once more: a no-op ...
         assert manifest["versions_added"] == len(baseline.articles)  # ... reporting what the run added
         assert manifest["captures_added"] == sum(baseline.capture_urls.values())
         before = [Archive(store).table(key).version() for key in (ARTICLES_TABLE, CAPTURES_TABLE)]
-        steps.publish(SITE, RUN, settings)
+        steps.publish(load_site(SITE, settings.sites_dir), RUN, settings)
         assert [Archive(store).table(key).version() for key in (ARTICLES_TABLE, CAPTURES_TABLE)] == before
     print(f"{kills} processes killed mid-step; steps seen finishing before their kill: {finished_in}")
     assert kills >= 10, "the kill windows no longer fall inside the steps"

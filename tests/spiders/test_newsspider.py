@@ -7,8 +7,8 @@ import pytest
 from scrapy.http import HtmlResponse, Request, XmlResponse
 from scrapy.utils.test import get_crawler
 
-from spiders.demosite import pages
-from spiders.demosite.content import build_articles
+from demosite import pages
+from demosite.content import build_articles
 from spiders.newsspider import NewsSpider
 from spiders.siteconfig import load_site
 from spiders.window import Window

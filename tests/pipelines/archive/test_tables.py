@@ -13,7 +13,7 @@ from pipelines.clean.extract import Article
 from pipelines.clean.fingerprint import fingerprint
 from pipelines.clean.step import article_row
 from pipelines.store import open_store
-from pipelines.warc.reader import ResponseRecord
+from pipelines.warc.records import ResponseRecord
 from spiders.siteconfig import load_site
 
 # what article_row adds to the page's fields: identity, versioning and where the capture lies

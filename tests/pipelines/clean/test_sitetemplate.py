@@ -9,8 +9,8 @@ from pipelines.cli.main import main
 from pipelines.clean.extract import extract_article, parse_html
 from pipelines.clean.sitetemplate import Boilerplate, SiteTemplate, TemplateStore, page_keys, repeated_texts
 from pipelines.store import open_store
-from spiders.demosite import build_articles
-from spiders.demosite.server import route
+from demosite import build_articles
+from demosite.server import route
 from spiders.siteconfig import load_site
 
 BASE = "http://127.0.0.1:8765"

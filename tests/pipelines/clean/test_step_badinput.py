@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from pipelines.clean.step import clean_record
-from pipelines.warc.reader import ResponseRecord
+from pipelines.warc.records import ResponseRecord
 from spiders.siteconfig import load_site
 
 URL = "http://127.0.0.1:8765/news/2024/07/04/a-story/"

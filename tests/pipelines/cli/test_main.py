@@ -1,5 +1,6 @@
 """The CLI end to end: `newsarchive demo` three times on one store, and bad input."""
 import json
+import os
 import re
 import subprocess
 import sys
@@ -8,7 +9,7 @@ from pathlib import Path
 import pytest
 from deltalake import DeltaTable
 
-from spiders.demosite import build_articles
+from demosite import build_articles
 from tests.support import free_port
 
 CLI = str(Path(sys.executable).with_name("newsarchive"))
@@ -24,17 +25,48 @@ def versions(store: Path) -> list[dict]:
     return table.to_pyarrow_table(columns=["article_id", "version", "change", "title", "url"]).to_pylist()
 
 
+# Loaded first by every Python process of the run (PYTHONPATH): logs each site file it reads.
+SITE_READS_SPY = """
+import os, pathlib
+_read_text = pathlib.Path.read_text
+def read_text(self, *args, **kwargs):
+    if self.suffix == ".toml" and self.parent.name == "sites":
+        with open(os.environ["SITE_READS_LOG"], "a") as log:
+            log.write(f"{os.getpid()} {self.name}\\n")
+    return _read_text(self, *args, **kwargs)
+pathlib.Path.read_text = read_text
+"""
+
+
 @pytest.fixture(scope="module")
 def demo_runs(tmp_path_factory):
-    """`newsarchive demo` run twice on revision 1, then once on revision 2, on one store."""
+    """`newsarchive demo` run twice on revision 1, then once on revision 2, on one store; the
+    first run logs which process read which site file (`site-reads.log`)."""
     work = tmp_path_factory.mktemp("demo")
+    spy = work / "spy"
+    spy.mkdir()
+    (spy / "sitecustomize.py").write_text(SITE_READS_SPY)
+    spied = {**os.environ, "PYTHONPATH": os.pathsep.join([str(spy), os.environ.get("PYTHONPATH", "")]),
+             "SITE_READS_LOG": str(work / "site-reads.log")}
     port = str(free_port())
     runs = []
     for revision in ("1", "1", "2"):
-        result = newsarchive("demo", "--port", port, "--revision", revision, cwd=work)
+        result = newsarchive("demo", "--port", port, "--revision", revision, cwd=work,
+                             env=spied if not runs else None)
         assert result.returncode == 0, result.stderr[-3000:]
         runs.append((result, versions(work / "archive")))
     return work, runs
+
+
+def test_a_run_reads_its_site_file_once_per_process(demo_runs):
+    work, _ = demo_runs
+    reads = (work / "site-reads.log").read_text().split("\n")[:-1]
+    per_process = {}
+    for line in reads:
+        pid, name = line.split()
+        per_process.setdefault(pid, []).append(name)
+    assert len(per_process) >= 2, reads          # the command and its crawl process
+    assert all(names == ["demo.toml"] for names in per_process.values()), per_process
 
 
 def test_first_demo_run_archives_every_article(demo_runs):

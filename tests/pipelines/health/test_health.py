@@ -17,12 +17,13 @@ from pipelines.health import alerts
 from pipelines.cli import main
 from pipelines.health import checks
 from pipelines.store import layout
-from pipelines.health import runcheck
-from pipelines import steps
+from newsarchive.errors import CheckFailed
+from pipelines.run import steps
+from pipelines.settings import open_checked_store
 from pipelines.health.runstable import read_runs
 from pipelines.settings import PipelineSettings
-from spiders.demosite import DemoSite
-from spiders.siteconfig import Health
+from demosite import DemoSite
+from spiders.siteconfig import Health, load_site
 
 CHROMIUM = "/usr/bin/chromium"
 BASELINE = ("first", "second")
@@ -55,7 +56,8 @@ def broken(warc_archive, tmp_path_factory, smtp_sink, webhook_sink):  # noqa: F8
     source = PipelineSettings.from_env(store_uri=warc_archive["settings"].store_uri)
     shutil.copytree(source.store_uri, root / "archive")
     settings = PipelineSettings.from_env(store_uri=str(root / "archive"), staging_dir=root / "staging")
-    baseline = [runcheck.check("demo", run_id, settings) for run_id in BASELINE]
+    demo = load_site("demo", settings.sites_dir)
+    baseline = [steps.check(demo, run_id, settings) for run_id in BASELINE]
     (_, smtp_uri), (_, hook_url) = smtp_sink, webhook_sink
     env = {"NEWSARCHIVE_ALERT_EMAIL_TO": "ops@example.org", "NEWSARCHIVE_ALERT_WEBHOOK_URL": hook_url}
     results = {}
@@ -63,12 +65,12 @@ def broken(warc_archive, tmp_path_factory, smtp_sink, webhook_sink):  # noqa: F8
         mp.setenv("AIRFLOW_CONN_SMTP_DEFAULT", smtp_uri)
         for fault in CAUSES:
             site.fault, run_id = fault, f"broken-{fault}"
-            steps.crawl("demo", run_id, settings, site.base_url)
-            steps.upload("demo", run_id, settings)
-            steps.clean("demo", run_id, settings)
-            steps.publish("demo", run_id, settings)
-            with pytest.raises(runcheck.CheckFailed) as failed:
-                runcheck.check("demo", run_id, settings)
+            steps.crawl(demo, run_id, settings, site.base_url)
+            steps.upload(demo, run_id, settings)
+            steps.clean(demo, run_id, settings)
+            steps.publish(demo, run_id, settings)
+            with pytest.raises(CheckFailed) as failed:
+                steps.check(demo, run_id, settings)
             send_alert(failed.value, run_id, env)
             results[fault] = {"message": str(failed.value), "status": status_output(settings)}
     return {"settings": settings, "baseline": baseline, "results": results}
@@ -101,7 +103,7 @@ def test_broken_site_fails_its_check_naming_the_cause(broken, fault, smtp_sink, 
 @pytest.mark.slow
 def test_health_is_recorded_in_runs_table_and_manifest(broken):
     settings = broken["settings"]
-    store = steps.open_checked_store(settings)
+    store = open_checked_store(settings)
     rows = {r["run_id"]: r for r in read_runs(store, "demo")}
     assert [rows[r]["result"] for r in (*BASELINE, *(f"broken-{f}" for f in CAUSES))] == \
         ["ok", "ok", "failed", "failed", "failed"]
@@ -112,7 +114,7 @@ def test_health_is_recorded_in_runs_table_and_manifest(broken):
     manifest = json.loads(store.get_bytes(layout.manifest_key("demo", "broken-robots")))
     assert manifest["health"]["result"] == "failed" and "robots.txt" in manifest["health"]["message"]
     assert not [o.key for o in store.list("staging/")], "step timings left behind"
-    again = runcheck.check("demo", "second", settings)          # a re-check replaces the row, keeps timings
+    again = steps.check(load_site("demo", settings.sites_dir), "second", settings)          # a re-check replaces the row, keeps timings
     assert again["seconds_crawl"] == rows["second"]["seconds_crawl"] > 0
     assert len(read_runs(store, "demo")) == len(rows)
 

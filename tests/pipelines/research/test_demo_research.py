@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from spiders.demosite import build_articles
+from demosite import build_articles
 from tests.browser import CHROMIUM, Chromium
 from tests.support import free_port
 

@@ -10,10 +10,10 @@ from deltalake import DeltaTable
 
 from pipelines.schedule import backfill
 from pipelines.cli.main import main
-from pipelines.steps import StepError
+from newsarchive.errors import StepError
 from pipelines.store import open_store
 from pipelines.archive.tables import ARTICLES_TABLE
-from spiders.demosite.content import build_articles
+from demosite.content import build_articles
 from spiders.siteconfig import load_site
 
 UTC = timezone.utc

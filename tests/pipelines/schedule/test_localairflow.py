@@ -11,7 +11,8 @@ import time
 
 import pytest
 
-from pipelines.schedule.localairflow import REPO, api_get, api_token
+from pipelines.schedule.localairflow import REPO
+from tests.support import api_get, api_token
 from spiders.siteconfig import load_sites
 from tests.support import free_port
 

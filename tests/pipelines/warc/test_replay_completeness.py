@@ -27,7 +27,7 @@ def replayed(tmp_path_factory):
     """(demo origins as the pages name them, articles, replay base URL) with the origins stopped."""
     from pipelines.warc.replay import ReplayServer
     from pipelines.store import open_store
-    from spiders.demosite import DemoSite
+    from demosite import DemoSite
 
     work = tmp_path_factory.mktemp("completeness")
     store = work / "store"

@@ -1,4 +1,6 @@
-"""URL normalisation for stable article ids."""
+"""Article identity: the normal form of a URL (no tracking parameters, no fragment) and the
+id derived from it. The cleaning step gives each article its id; the archive looks articles
+up by it."""
 from __future__ import annotations
 
 import hashlib

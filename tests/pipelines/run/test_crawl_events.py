@@ -3,8 +3,9 @@ progress and the errors it logs arrive as events, and a failed crawl's one-line 
 becomes the step's error."""
 import pytest
 
-from pipelines import steps
-from pipelines.errors import StepError
+from pipelines.run import steps
+from spiders.siteconfig import load_site
+from newsarchive.errors import StepError
 from pipelines.settings import PipelineSettings
 from tests.faultsite import Canary
 from tests.spiders.test_scope import SITE
@@ -20,7 +21,7 @@ def test_a_crawl_that_fetches_nothing_fails_with_the_reason_it_sent(tmp_path):
     events = []
     try:
         with pytest.raises(StepError) as failed:
-            steps.crawl("lh", "t1", settings, on_event=events.append)
+            steps.crawl(load_site("lh", settings.sites_dir), "t1", settings, on_event=events.append)
     finally:
         server.stop()
     assert str(failed.value) == "crawl of lh failed: the crawl of lh fetched nothing (is the site reachable?)"

@@ -8,11 +8,11 @@ import json
 import logging
 import time
 
-from pipelines.store import layout
-from pipelines.store import Store, StoreError, open_store
+from pipelines.health.runhealth import STEPS
+from pipelines.run.manifest import Manifest
+from pipelines.store import Store, StoreError, layout, open_store
 
 log = logging.getLogger("newsarchive")
-STEPS = ("crawl", "upload", "clean", "publish")
 
 
 def timed(step: str):
@@ -20,10 +20,10 @@ def timed(step: str):
     record its wall time (not for a retry after the run was published: nothing would fold it)."""
     def decorate(func):
         @functools.wraps(func)
-        def wrapper(site_name, run_id, settings, *args, **kwargs):
+        def wrapper(site, run_id, settings, *args, **kwargs):
             started = time.monotonic()
-            result = func(site_name, run_id, settings, *args, **kwargs)
-            _record(settings.store_uri, site_name, run_id, step, time.monotonic() - started)
+            result = func(site, run_id, settings, *args, **kwargs)
+            _record(settings.store_uri, site.name, run_id, step, time.monotonic() - started)
             return result
         return wrapper
     return decorate
@@ -32,7 +32,7 @@ def timed(step: str):
 def _record(store_uri: str, site: str, run_id: str, step: str, seconds: float) -> None:
     try:    # a lost timing must never fail the step it measured
         store = open_store(store_uri)
-        if step != "crawl" and store.exists(layout.manifest_key(site, run_id)):
+        if step != "crawl" and Manifest(store, site, run_id).exists():
             return          # a retry after publish: the manifest already holds the run's times
         store.put_bytes(layout.step_times_key(site, run_id, step), json.dumps({"seconds": seconds}).encode())
     except StoreError as exc:

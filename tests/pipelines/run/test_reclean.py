@@ -1,7 +1,7 @@
 import pipelines.clean.step
 from pipelines.archive.reader import open_archive
-from pipelines.archive.reclean import reclean
-from pipelines.steps import new_run_id
+from pipelines.run.reclean import reclean
+from spiders.runids import RunId
 from pipelines.store import open_store
 from spiders.siteconfig import load_site
 
@@ -13,14 +13,14 @@ def test_reclean_adds_rows_for_a_new_extractor_and_keeps_the_old(demo_site, demo
         store.put_file(path, f"warcs/demo/2024/07/05/{path.name}")
     site = load_site("demo").with_base_url(demo_site.base_url)
 
-    first = reclean(store, site, new_run_id())
+    first = reclean(store, site, RunId.new())
     assert first.versions_added == len(demo_site.articles())
-    again = reclean(store, site, new_run_id())                 # same extractor: nothing new
+    again = reclean(store, site, RunId.new())                 # same extractor: nothing new
     assert again.versions_added == 0
 
     monkeypatch.setattr(pipelines.clean.step, "EXTRACTOR_VERSION", "newsarchive-extract/next")
     monkeypatch.setenv("NEWSARCHIVE_CLEAN_WORKERS", "1")      # the patch above is in this process only
-    newer = reclean(store, site, new_run_id())
+    newer = reclean(store, site, RunId.new())
     assert newer.versions_added == len(demo_site.articles())
     rows = open_archive(store).dataset().to_table(columns=["extractor"]).column(0).to_pylist()
     assert {str(e) for e in rows} == {pipelines.clean.extract.EXTRACTOR_VERSION, "newsarchive-extract/next"}

@@ -2,8 +2,8 @@
 import pytest
 
 from pipelines.clean.extract import extract_article
-from spiders.demosite import pages
-from spiders.demosite.server import route
+from demosite import pages
+from demosite.server import route
 
 BASE = "http://127.0.0.1:8765"
 
@@ -33,5 +33,5 @@ def test_forbidden_fault_answers_403_for_articles_only(article_path):
     assert route(article_path, BASE, 1, "forbidden").status == 403
     assert route("/news/", BASE, 1, "forbidden").status == 200
     with pytest.raises(ValueError, match="unknown fault"):
-        from spiders.demosite import DemoSite
+        from demosite import DemoSite
         DemoSite(fault="flood")

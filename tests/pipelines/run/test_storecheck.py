@@ -9,7 +9,7 @@ import time
 from pipelines.store import layout
 from pipelines.cli.main import main
 from pipelines.store import open_store
-from pipelines.warc.verify import verify
+from pipelines.run.storecheck import verify_store
 from spiders.crawl import SUMMARY_NAME
 
 from tests.pipelines.exactlyonce import SITE, archive_state, baseline_state, settings_for, stage_warcs
@@ -30,7 +30,7 @@ def test_repair_publishes_a_warc_whose_upload_died_before_its_journal(demo_crawl
     old.write_bytes(b"partial")
     os.utime(old, (time.time() - 2 * 86400,) * 2)
 
-    report = verify(store, SITE, staging_dir=settings.staging_dir)
+    report, _ = verify_store(store, SITE, staging_dir=settings.staging_dir)
     orphans = [p for p in report.problems if "no run refers to this WARC" in p]
     assert len(orphans) == len(warcs) and f"run {SITE}/{RUN}" in orphans[0]
     assert any(str(old) in p for p in report.problems)
@@ -53,11 +53,11 @@ def test_a_run_uploaded_long_ago_without_a_manifest_is_reported_and_published(de
     stage_warcs(settings, RUN, warcs, warcs[0].parent / SUMMARY_NAME)
     main(["upload", SITE, "--run-id", RUN, "--store", settings.store_uri, "--staging", str(settings.staging_dir)])
     store = open_store(settings.store_uri)
-    assert verify(store, SITE).problems == []                      # uploaded just now: in progress
+    assert verify_store(store, SITE)[0].problems == []                      # uploaded just now: in progress
     journal_key = layout.staging_key(SITE, RUN, "upload.json")
     journal = json.loads(store.get_bytes(journal_key))
     store.put_bytes(journal_key, json.dumps({**journal, "started": "2020-01-01T00:00:00+00:00"}).encode())
-    assert verify(store, SITE).problems == [f"run {RUN} of {SITE} was uploaded a day ago or more but has no "
+    assert verify_store(store, SITE)[0].problems == [f"run {RUN} of {SITE} was uploaded a day ago or more but has no "
                                             "manifest (never published)"]
     assert main(["verify", "--store", settings.store_uri, "--repair"]) == 0
     assert store.exists(layout.manifest_key(SITE, RUN)) and list(store.list("staging/")) == []

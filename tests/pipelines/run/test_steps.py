@@ -1,5 +1,5 @@
 """What the steps leave in the local staging folder."""
-from pipelines.steps import _remove_if_done
+from pipelines.run.staging import remove_if_done
 from spiders.crawl import SUMMARY_NAME
 
 
@@ -8,7 +8,7 @@ def test_a_shipped_run_folder_goes_with_disk_queues_a_killed_crawl_left(tmp_path
     (out / ".scheduler-abc" / "requests.queue").mkdir(parents=True)
     (out / ".scheduler-abc" / "requests.queue" / "p0").write_bytes(b"pickled requests")
     (out / SUMMARY_NAME).write_text("{}")
-    _remove_if_done(out)
+    remove_if_done(out)
     assert not out.exists()
 
 
@@ -17,5 +17,5 @@ def test_a_run_folder_with_an_unshipped_warc_stays(tmp_path):
     out.mkdir(parents=True)
     (out / "demo-1.warc.gz").write_bytes(b"not shipped yet")
     (out / SUMMARY_NAME).write_text("{}")
-    _remove_if_done(out)
+    remove_if_done(out)
     assert (out / "demo-1.warc.gz").exists() and (out / SUMMARY_NAME).exists()

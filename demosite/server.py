@@ -12,7 +12,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
 
 from . import faults, images, pages
-from ..dates import parse_http_date
+from spiders.dates import parse_http_date
 from .content import SECTIONS, DemoArticle, build_articles, check_revision
 from .origins import AGENCY_ADDRESS, CDN_ADDRESS, Origins, agency_route, cdn_route
 

@@ -1,24 +1,21 @@
-"""The calls the pipeline steps make for deduplication and CDXJ indexes:
-before and after a crawl, and after an upload."""
+"""The calls the steps make for deduplication and CDXJ indexes: before and after a crawl,
+and after an upload."""
 from __future__ import annotations
 
 from pathlib import Path
 
-from pipelines.warc import cdxj
-from pipelines.warc import digestindex
 from pipelines.settings import PipelineSettings
-from pipelines.store import open_store
+from pipelines.store import Store
+from pipelines.warc import cdxj, digestindex
 
 
 def local_digest_index(settings: PipelineSettings, site: str, run_id: str) -> Path:
     return settings.staging_dir / site / f"{run_id}.digests.parquet"
 
 
-def before_crawl(settings: PipelineSettings, site: str, run_id: str) -> list[str]:
-    """Arguments for the crawl process: the site's digest index, fetched from the store."""
-    store = open_store(settings.store_uri)
-    path = digestindex.download(store, site, local_digest_index(settings, site, run_id))
-    return ["--dedup-index", str(path)] if path else []
+def before_crawl(store: Store, settings: PipelineSettings, site: str, run_id: str) -> Path | None:
+    """The site's digest index, fetched from the store for the crawl process (None: no index yet)."""
+    return digestindex.download(store, site, local_digest_index(settings, site, run_id))
 
 
 def after_crawl(settings: PipelineSettings, site: str, run_id: str) -> None:
@@ -26,7 +23,7 @@ def after_crawl(settings: PipelineSettings, site: str, run_id: str) -> None:
     local_digest_index(settings, site, run_id).unlink(missing_ok=True)
 
 
-def after_upload(store, site: str, warc_keys: list[str]) -> None:
+def after_upload(store: Store, site: str, warc_keys: list[str]) -> None:
     """Index the uploaded WARCs (CDXJ) and fold their digests into the site's digest index."""
     if warc_keys:
         cdxj.index_warcs(store, site, warc_keys)

@@ -12,18 +12,15 @@ from typing import Callable
 from spiders.siteconfig import SiteDefinition
 
 from pipelines.archive.writer import Archive, PublishResult
-from pipelines.clean.step import clean_warcs
 from pipelines.clean.sitetemplate import TemplateStore
-from pipelines.store import Store, layout
-
-
-def stored_warcs(store: Store, site: str) -> list[str]:
-    return [o.key for o in store.list(layout.warc_prefix(site)) if layout.is_warc(o.key)]
+from pipelines.clean.step import clean_warcs
+from pipelines.store import Store
+from pipelines.warc.verify import stored_warc_keys
 
 
 def reclean(store: Store, site: SiteDefinition, run_id: str,
             progress: Callable | None = None, template_version: int | None = None) -> PublishResult:
-    keys = stored_warcs(store, site.name)
+    keys = stored_warc_keys(store, site.name)
     if template_version is None:
         versions = TemplateStore(store).versions(site.name)
         template_version = versions[-1] if versions else None

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from pipelines.store import layout
-from pipelines.warc import shipping
+from pipelines.run import journal, shipping
 from spiders.settings import warc_prefix
 
 SITE, RUN = "demo", "run-1"
@@ -18,7 +18,7 @@ def _warc(store, serial: int, published: bool = False) -> str:
 
 def test_a_dead_attempts_warcs_are_moved_aside_with_their_bytes(any_store):
     journaled, unjournaled = _warc(any_store, 1), _warc(any_store, 2)
-    shipping.save_journal(any_store, SITE, RUN, shipping.new_journal(), {journaled})
+    journal.save(any_store, SITE, RUN, journal.new(), {journaled})
     before = {key: any_store.get_bytes(key) for key in (journaled, unjournaled)}
 
     dead = shipping.discard_dead_attempt(any_store, SITE, RUN)
@@ -28,7 +28,7 @@ def test_a_dead_attempts_warcs_are_moved_aside_with_their_bytes(any_store):
     for key, data in before.items():
         assert not any_store.exists(key) and not any_store.exists(layout.warc_index_key(key))
         assert any_store.get_bytes(layout.attempt_key(SITE, RUN, key)) == data
-    assert shipping.load_journal(any_store, SITE, RUN) is None
+    assert journal.load(any_store, SITE, RUN) is None
 
 
 def test_warcs_a_published_manifest_names_stay_in_the_run(local_store):

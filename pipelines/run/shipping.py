@@ -1,38 +1,20 @@
 """A crawl's WARCs go to the store as soon as each one is closed, so the steps after the crawl
-never need a file on the machine that crawled. The run's upload journal
-(`staging/{site}/{run}/upload.json` in the store) names every WARC stored for the run, before
-its local copy is deleted: any worker can finish the run, and a retry of the crawl knows what a
-dead attempt left in the store."""
+never need a file on the machine that crawled. The run's upload journal (journal.py) names
+every WARC stored for the run before its local copy is deleted."""
 from __future__ import annotations
 
-import json
 import logging
 import tempfile
 import threading
-from datetime import datetime, timezone
 from pathlib import Path
 
 from spiders.settings import warc_prefix
 
+from pipelines.run import journal as journals
+from pipelines.run.manifest import Manifest
 from pipelines.store import Store, StoreError, layout, upload_verified
 
 log = logging.getLogger("newsarchive")
-JOURNAL = layout.UPLOAD_JOURNAL
-
-
-def load_journal(store: Store, site: str, run_id: str) -> dict | None:
-    key = layout.staging_key(site, run_id, JOURNAL)
-    return json.loads(store.get_bytes(key)) if store.exists(key) else None
-
-
-def new_journal() -> dict:
-    return {"crawl": {}, "warc_keys": []}
-
-
-def save_journal(store: Store, site: str, run_id: str, journal: dict, warc_keys: set[str]) -> None:
-    journal["warc_keys"] = sorted(warc_keys)
-    journal.setdefault("started", datetime.now(timezone.utc).isoformat(timespec="seconds"))
-    store.put_bytes(layout.staging_key(site, run_id, JOURNAL), json.dumps(journal, indent=2).encode())
 
 
 def run_warc_keys(store: Store, site: str, run_id: str) -> list[str]:
@@ -51,7 +33,7 @@ def ship(store: Store, site: str, run_id: str, folder: Path, journal: dict, know
 
         def record(_stored, key=key) -> None:
             known.add(key)
-            save_journal(store, site, run_id, journal, known)
+            journals.save(store, site, run_id, journal, known)
 
         upload_verified(store, path, key, before_delete=record)
         log.info("uploaded %s", key)
@@ -64,9 +46,9 @@ def discard_dead_attempt(store: Store, site: str, run_id: str) -> list[str]:
     stored (moved, verified, to attempts/), so the new crawl's captures are the run's only ones
     and the dead attempt's stay readable. WARCs a published manifest of the run names are left
     in place (a re-run of a published run adds to it, never replaces it)."""
-    journal = load_journal(store, site, run_id) or new_journal()
-    manifest_key = layout.manifest_key(site, run_id)
-    kept = set(json.loads(store.get_bytes(manifest_key))["warc_keys"]) if store.exists(manifest_key) else set()
+    journal = journals.load_or_new(store, site, run_id)
+    manifest = Manifest(store, site, run_id).read()
+    kept = set(manifest["warc_keys"]) if manifest else set()
     dead = sorted((set(journal["warc_keys"]) | set(run_warc_keys(store, site, run_id))) - kept)
     if dead:
         log.warning("re-crawling run %s: setting aside %d WARC files stored by a crawl that did not finish "
@@ -74,7 +56,7 @@ def discard_dead_attempt(store: Store, site: str, run_id: str) -> list[str]:
     for key in dead:
         store.delete(layout.warc_index_key(key))           # derived: rebuilt from the WARC if needed
         move_verified(store, key, layout.attempt_key(site, run_id, key))
-    store.delete(layout.staging_key(site, run_id, JOURNAL))     # last: it still names what is left
+    journals.delete(store, site, run_id)          # last: it still names what is left
     return dead
 
 
@@ -94,7 +76,7 @@ class Shipper:
     def __init__(self, store: Store, site: str, run_id: str, folder: Path, interval: float = 1.0):
         self.store, self.site, self.run_id, self.folder = store, site, run_id, folder
         self.interval = interval
-        self.journal = load_journal(store, site, run_id) or new_journal()
+        self.journal = journals.load_or_new(store, site, run_id)
         self.known = set(self.journal["warc_keys"])
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, name=f"ship-{run_id}", daemon=True)

@@ -1,4 +1,4 @@
-"""Whole-store checks of `verify`, and what `verify --repair` does about them:
+"""Whole-store checks of `verify` (what repair.py does about them is `verify --repair`):
 
 - a stored WARC that no capture row, run manifest or upload journal refers to (an upload
   that died before its journal): repair re-attaches it to its run (named in its warcinfo)
@@ -9,21 +9,22 @@
 """
 from __future__ import annotations
 
-import hashlib
-import json
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from typing import Callable
 
 from warcio.archiveiterator import ArchiveIterator
 
 from spiders.dates import parse_time
 
-from pipelines.store import layout
 from pipelines.archive import tables
 from pipelines.archive.writer import Archive
+from pipelines.run import journal as journals
+from pipelines.run.manifest import Manifest
 from pipelines.store import Store
+from pipelines.warc.verify import Report, stored_warc_keys, verify
 
 STALE = timedelta(days=1)
 
@@ -48,10 +49,10 @@ def check_store(store: Store, warc_keys: list[str], site: str | None = None,
     findings = StoreFindings()
     referenced = referenced_warcs(store, site)
     findings.orphans = {key: warc_run(store, key) for key in warc_keys if key not in referenced}
-    for run_site, run_id, journal in staged_runs(store, site):
+    for run_site, run_id, journal in journals.staged_runs(store, site):
         started = journal.get("started")
         stale = started is None or now - parse_time(started) >= STALE
-        if stale and not store.exists(layout.manifest_key(run_site, run_id)):
+        if stale and not Manifest(store, run_site, run_id).exists():
             findings.unpublished.append((run_site, run_id))
     if staging_dir is not None and staging_dir.is_dir():
         cutoff = time.time() - STALE.total_seconds()
@@ -67,20 +68,11 @@ def referenced_warcs(store: Store, site: str | None) -> set[str]:
     if captures is not None:
         filters = [("site", "=", site)] if site else None
         found |= set(captures.to_pyarrow_table(columns=["warc_key"], filters=filters).column("warc_key").to_pylist())
-    for obj in store.list(layout.runs_prefix(site)):
-        if obj.key.endswith(".json"):
-            found |= set(json.loads(store.get_bytes(obj.key)).get("warc_keys", []))
-    for _site, _run, journal in staged_runs(store, site):
+    for manifest in Manifest.all(store, site):
+        found |= set(manifest.get("warc_keys", []))
+    for _site, _run, journal in journals.staged_runs(store, site):
         found |= set(journal.get("warc_keys", []))
     return found
-
-
-def staged_runs(store: Store, site: str | None):
-    """(site, run id, upload journal) of every run with a journal in staging."""
-    for obj in store.list(layout.staging_prefix(site)):
-        run = layout.journal_run(obj.key)
-        if run:
-            yield *run, json.loads(store.get_bytes(obj.key))
 
 
 def warc_run(store: Store, key: str) -> str | None:
@@ -96,44 +88,11 @@ def warc_run(store: Store, key: str) -> str | None:
     return None
 
 
-def repair(store: Store, findings: StoreFindings, settings) -> list[str]:
-    """Recover what the findings point at; returns one line per action taken."""
-    from pipelines import steps
-
-    done = []
-    by_run: dict[tuple[str, str], list[str]] = {}
-    for key, run in findings.orphans.items():
-        if run:
-            site, _, run_id = run.partition("/")
-            by_run.setdefault((site, run_id), []).append(key)
-    for (site, run_id), warc_keys in sorted(by_run.items()):
-        if steps.published(store, site, run_id) is None:
-            steps.attach_warcs(store, site, run_id, warc_keys)
-            findings.unpublished.append((site, run_id))
-        else:
-            added = publish_orphans(store, settings, site, run_id, warc_keys)
-            done.append(f"published {added} captures of {len(warc_keys)} orphaned WARCs into run {run_id} of {site}")
-    for site, run_id in sorted(set(findings.unpublished)):
-        steps.clean(site, run_id, settings)
-        manifest = steps.publish(site, run_id, settings)
-        done.append(f"published run {run_id} of {site}: {manifest['captures_added']} captures, "
-                    f"{manifest['versions_added']} new article versions")
-    return done
-
-
-def publish_orphans(store: Store, settings, site: str, run_id: str, warc_keys: list[str]) -> int:
-    """Clean WARCs of an already published run and publish them once, under a publish id of
-    their own; the run's manifest then lists them too."""
-    from spiders.siteconfig import load_site
-
-    from pipelines.clean.step import clean_warcs
-
-    result = clean_warcs(store, warc_keys, load_site(site, settings.sites_dir), run_id)
-    publish_id = f"{run_id}/repair-" + hashlib.sha1("\n".join(sorted(warc_keys)).encode()).hexdigest()[:12]
-    published = Archive(store).publish(site, run_id, result.captures, result.articles, publish_id=publish_id)
-    key = layout.manifest_key(site, run_id)
-    manifest = json.loads(store.get_bytes(key))
-    manifest["warc_keys"] = sorted(set(manifest["warc_keys"]) | set(warc_keys))
-    manifest.setdefault("repairs", {})[publish_id] = published.__dict__
-    store.put_bytes(key, json.dumps(manifest, indent=2, default=str).encode())
-    return published.captures_added
+def verify_store(store: Store, site: str | None = None, progress: Callable[[str], None] | None = None,
+                 staging_dir: Path | None = None) -> tuple[Report, StoreFindings]:
+    """`verify`: every stored WARC and archive row (pipelines/warc/verify.py), then the runs:
+    the findings' problems are in the report too."""
+    report = verify(store, site, progress)
+    findings = check_store(store, stored_warc_keys(store, site), site, staging_dir)
+    report.problems += findings.problems()
+    return report, findings

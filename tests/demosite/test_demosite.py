@@ -12,7 +12,7 @@ from email.utils import parsedate_to_datetime
 import lxml.html
 import pytest
 
-from spiders.demosite import DemoArticle, DemoSite, build_articles
+from demosite import DemoArticle, DemoSite, build_articles
 from tests.support import fetch
 
 SEED_PATH = "/news/2024/07/04/relations-between-russia-china-are-at-their-best-in-history-xi-putin-says/"
