@@ -78,7 +78,7 @@ class ResearchApp:
                                     all_versions=bool(params.get("all_versions")), limit=50)
                 body += pages.results(self.searcher().search(query), text)
             except (NewsarchiveError, ValueError) as exc:
-                return "400 Bad Request", pages.page("Search", body + f"<p>{pages._e(exc)}</p>")
+                return "400 Bad Request", pages.page("Search", body + f"<p>{pages.escape(exc)}</p>")
         return "200 OK", pages.page(f"{text} - search" if text else "Search the archive", body)
 
     def history_page(self, params: dict):
@@ -115,7 +115,7 @@ class ResearchApp:
         if any(self.withheld.withholds(url, r["url"], r["canonical_url"]) for _, r in frame.iterrows()):
             from pipelines.access.withheldpage import WITHHELD_HTML
 
-            return None, ("451 Unavailable For Legal Reasons", WITHHELD_HTML.replace("{url}", pages._e(url)))
+            return None, ("451 Unavailable For Legal Reasons", WITHHELD_HTML.replace("{url}", pages.escape(url)))
         return frame, None
 
     def _sites(self) -> list[str]:

@@ -16,12 +16,12 @@ del{background:#fdd;color:#900}ins{background:#dfd;color:#060;text-decoration:no
 
 
 def page(title: str, body: str) -> str:
-    return (f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>{_e(title)}</title>"
+    return (f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>{escape(title)}</title>"
             f"<style>{STYLE}</style></head><body><p class='note'><a href='/research/'>Search the archive</a></p>"
             f"{body}</body></html>")
 
 
-def _e(value) -> str:
+def escape(value) -> str:
     return html.escape("" if value is None else str(value))
 
 
@@ -43,8 +43,8 @@ def diff_href(url: str, old: int, new: int) -> str:
 
 def search_form(params: dict, sites: list[str]) -> str:
     def value(name):
-        return _e(params.get(name, ""))
-    options = "".join(f"<option{' selected' if params.get('site') == s else ''}>{_e(s)}</option>" for s in sites)
+        return escape(params.get(name, ""))
+    options = "".join(f"<option{' selected' if params.get('site') == s else ''}>{escape(s)}</option>" for s in sites)
     checked = " checked" if params.get("all_versions") else ""
     return (f"<form method='get' action='/research/'><input name='q' value='{value('q')}' "
             f"placeholder='words, \"a phrase\", title:word, author:name' autofocus>"
@@ -58,40 +58,40 @@ def search_form(params: dict, sites: list[str]) -> str:
 
 def results(hits, query_text: str) -> str:
     if not hits:
-        return f"<p>No article matches <b>{_e(query_text)}</b>.</p>"
+        return f"<p>No article matches <b>{escape(query_text)}</b>.</p>"
     items = []
     for hit in hits:
-        links = [f"<a class='history' href='{_e(history_href(hit.url))}'>history</a>"]
+        links = [f"<a class='history' href='{escape(history_href(hit.url))}'>history</a>"]
         if hit.version > 1:
-            links.append(f"<a class='diff' href='{_e(diff_href(hit.url, hit.version - 1, hit.version))}'>"
+            links.append(f"<a class='diff' href='{escape(diff_href(hit.url, hit.version - 1, hit.version))}'>"
                          f"changes in version {hit.version}</a>")
         items.append(
-            f"<div class='hit'><a class='capture' href='{_e(hit.replay_path)}'>{_e(hit.title) or _e(hit.url)}</a>"
+            f"<div class='hit'><a class='capture' href='{escape(hit.replay_path)}'>{escape(hit.title) or escape(hit.url)}</a>"
             f"<div class='snippet'>{hit.snippet_html}</div>"
-            f"<div class='meta'>{_e(hit.site)} · published {_e(when(hit.published))} · version {hit.version}, "
-            f"captured {_e(when(hit.fetched_at))} · {' · '.join(links)}</div></div>")
+            f"<div class='meta'>{escape(hit.site)} · published {escape(when(hit.published))} · version {hit.version}, "
+            f"captured {escape(when(hit.fetched_at))} · {' · '.join(links)}</div></div>")
     return f"<p class='note'>{len(hits)} results</p>" + "".join(items)
 
 
 def history(frame) -> str:
     rows, previous = [], None
     for _, row in frame.iterrows():
-        diff = (f"<a href='{_e(diff_href(row['url'], previous, row['version']))}'>diff</a>"
+        diff = (f"<a href='{escape(diff_href(row['url'], previous, row['version']))}'>diff</a>"
                 if previous is not None else "")
-        rows.append(f"<tr><td>{row['version']}</td><td>{_e(row['change'])}</td><td>{_e(when(row['first_seen']))}</td>"
-                    f"<td>{_e(when(row['last_seen']))}</td><td><a href='{_e(replay_href(row['site'], row['fetched_at'], row['url']))}'>"
-                    f"{_e(row['title'])}</a></td><td>{diff}</td></tr>")
+        rows.append(f"<tr><td>{row['version']}</td><td>{escape(row['change'])}</td><td>{escape(when(row['first_seen']))}</td>"
+                    f"<td>{escape(when(row['last_seen']))}</td><td><a href='{escape(replay_href(row['site'], row['fetched_at'], row['url']))}'>"
+                    f"{escape(row['title'])}</a></td><td>{diff}</td></tr>")
         previous = row["version"]
     url = frame["canonical_url"].iloc[0] or frame["url"].iloc[0]
-    return (f"<h1>History of {_e(url)}</h1><table><tr><th>version</th><th>change</th><th>first seen</th>"
+    return (f"<h1>History of {escape(url)}</h1><table><tr><th>version</th><th>change</th><th>first seen</th>"
             f"<th>last seen</th><th>title (replayed capture)</th><th></th></tr>{''.join(rows)}</table>")
 
 
 def diff(title: str, old: int, new: int, changes) -> str:
-    body = "".join(f"<del>{_e(c.text)}</del>" if c.op == "delete" else
-                   f"<ins>{_e(c.text)}</ins>" if c.op == "insert" else _e(c.text) for c in changes)
-    return f"<h1>{_e(title)}</h1><p class='note'>version {old} → {new}</p><div class='diff'>{body}</div>"
+    body = "".join(f"<del>{escape(c.text)}</del>" if c.op == "delete" else
+                   f"<ins>{escape(c.text)}</ins>" if c.op == "insert" else escape(c.text) for c in changes)
+    return f"<h1>{escape(title)}</h1><p class='note'>version {old} → {new}</p><div class='diff'>{body}</div>"
 
 
 def message(title: str, text: str) -> str:
-    return page(title, f"<h1>{_e(title)}</h1><p>{_e(text)}</p>")
+    return page(title, f"<h1>{escape(title)}</h1><p>{escape(text)}</p>")
