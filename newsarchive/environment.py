@@ -1,7 +1,8 @@
 """Every NEWSARCHIVE_* environment variable, with its default and what it does: the one place
 that reads them (as Scrapy's default_settings.py lists Scrapy's settings). Each layer builds
 its settings object from here: `pipelines.settings.PipelineSettings` (store, staging, sites,
-clean workers), `spiders.settings.CrawlSettings` (User-Agent contact, WARC size, log level),
+clean workers), `spiders.settings.CrawlSettings` (User-Agent contact, WARC size, log level,
+free-space floor),
 `pipelines.store.retries.RetryPolicy` (store retries), and the DAG file (task retries,
 queues, alerts). docs/operations.md lists them for operators; a test keeps the two in step.
 
@@ -33,8 +34,22 @@ def _positive_int(text: str) -> int:
     return value
 
 
+def _non_negative_int(text: str) -> int:
+    value = int(text)
+    if value < 0:
+        raise ValueError("must be zero or more")
+    return value
+
+
 def _workers(text: str) -> int | str:
     return "auto" if text == "auto" else _positive_int(text)
+
+
+def _days(text: str) -> int:
+    value = int(text)
+    if value < 0:
+        raise ValueError("must be zero or more")
+    return value
 
 
 def _seconds(text: str) -> float:
@@ -56,6 +71,9 @@ VARIABLES: tuple[Variable, ...] = (
     Variable("NEWSARCHIVE_WARC_MAX_BYTES", 1_000_000_000, "size at which a WARC file is closed and a new one begun",
              _positive_int),
     Variable("NEWSARCHIVE_LOG_LEVEL", "INFO", "the crawl process's log level (DEBUG, INFO, WARNING, ERROR)"),
+    Variable("NEWSARCHIVE_MIN_FREE_MB", 256,
+             "a crawl does not start with less free space (MB) in its staging folder; 0 turns the check off",
+             _non_negative_int),
     # the steps after it
     Variable("NEWSARCHIVE_CLEAN_WORKERS", "auto",
              "processes that clean (and reclean) captures: a number, or auto (the cores this process may "
@@ -63,6 +81,11 @@ VARIABLES: tuple[Variable, ...] = (
     Variable("NEWSARCHIVE_STORE_RETRY_SECONDS", 180.0,
              "how long one store call keeps retrying transient errors before it fails", _seconds),
     Variable("NEWSARCHIVE_STORE_TIMEOUT", 60.0, "seconds one store request (connect or read) may take", _seconds),
+    # upkeep of the archive
+    Variable("NEWSARCHIVE_RETENTION_DAYS", 30,
+             "days maintenance keeps removed files and log entries: how far back time travel (--as-of) reaches",
+             _days),
+    Variable("NEWSARCHIVE_MAINTAIN_SCHEDULE", "0 * * * *", "cron of the maintenance DAG's passes (default hourly)"),
     # search and replay
     Variable("NEWSARCHIVE_SEARCH_CACHE", "",
              "local folder for a worker's copy of an S3 store's search index (default ~/.cache/newsarchive/search)"),

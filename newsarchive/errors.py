@@ -4,6 +4,7 @@ once, prints its message as one line on stderr and exits 2; an Airflow task fail
     NewsarchiveError            the base: ``str(e)`` is always exactly one line
     ├── SiteError               a site cannot be found or its file is invalid (spiders/siteconfig.py)
     ├── StoreError              a store operation failed: unreachable, denied, full (pipelines/store/)
+    ├── WriteFailed             a local file could not be written (a full or failing disk): path and error
     ├── StepError               a pipeline step cannot go on: an earlier step is missing, a crawl failed
     │   └── CheckFailed         a run's health check failed; names what changed (pipelines/health/)
     ├── ArchiveError            the Delta tables could not be written (pipelines/archive/writer.py)
@@ -33,6 +34,17 @@ class SiteError(NewsarchiveError):
 
 class StoreError(NewsarchiveError):
     """A store operation failed."""
+
+
+class WriteFailed(NewsarchiveError):
+    """A local file (staging, the crawl's queues and index, a step's output) could not be
+    written; the message names the path and the system's error."""
+
+    def __init__(self, path: object, error: BaseException | str):
+        reason = error if isinstance(error, str) else (getattr(error, "strerror", None) or str(error)
+                                                       or type(error).__name__)
+        super().__init__(f"cannot write {path}: {reason}")
+        self.path = path
 
 
 class StepError(NewsarchiveError):

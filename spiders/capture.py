@@ -7,6 +7,9 @@ middleware retries, follows redirects or decompresses the body.
 Per exchange it writes the response record, the request record and a metadata
 record with the fetch time and the page's outlinks; when the URL's payload is
 unchanged since its latest capture, a revisit record and the request record only.
+
+A record or index entry that cannot be written (a full disk) stops the crawl at once
+(spiders/writestop.py); nothing more is recorded after it.
 """
 from __future__ import annotations
 
@@ -21,8 +24,11 @@ from importlib.metadata import version
 from scrapy import signals
 from scrapy.exceptions import NotConfigured, StopDownload
 
+from newsarchive.errors import WriteFailed
+
 from . import __version__
 from . import wire
+from . import writestop
 from .dedup import DigestIndex
 from .evidence import fetch_failed
 from .links import PAGE_META, parse_wire_response
@@ -43,7 +49,7 @@ class WarcCapture:
     def __init__(self, crawler, directory: Path, prefix: str, max_bytes: int,
                  index: DigestIndex | None = None, max_response_bytes: int = 0,
                  max_fetch_seconds: float = 0):
-        self.stats = crawler.stats
+        self.crawler, self.stats = crawler, crawler.stats
         settings = crawler.settings
         self.writer = RotatingWarcWriter(directory, prefix, self._warcinfo(settings), max_bytes)
         self.index = index or DigestIndex()
@@ -106,6 +112,18 @@ class WarcCapture:
 
     # -- one exchange -> records ------------------------------------------------------
     def response_downloaded(self, response, request, spider):
+        self._recorded(self._capture, response, request)
+
+    def _recorded(self, capture, *args) -> None:
+        """Run `capture`, stopping the crawl if it cannot write; after that, record nothing."""
+        if writestop.failure_of(self.crawler):
+            return
+        try:
+            capture(*args)
+        except WriteFailed as exc:
+            writestop.stop_crawl(self.crawler, exc)
+
+    def _capture(self, response, request):
         fetched_at = datetime.now(timezone.utc)
         request.meta[FETCH_SECONDS_META] = self._elapsed(request)
         # Scrapy's decompression reads its cap from here: without it a gzip bomb inflates whole.
@@ -158,6 +176,9 @@ class WarcCapture:
 
     def fetch_failed(self, request, reason: str):
         """An exchange that produced no response still leaves a record (see spiders.evidence)."""
+        self._recorded(self._failure, request, reason)
+
+    def _failure(self, request, reason: str):
         request.meta[FETCH_SECONDS_META] = self._elapsed(request)
         self.writer.write(failure_record(request, datetime.now(timezone.utc), reason))
         logger.info("failed %s: %s", request.url, reason)
@@ -167,7 +188,11 @@ class WarcCapture:
         self.stats.inc_value(f"warc/failures/{kind}")
 
     def spider_closed(self, spider, reason):
-        files = self.writer.close()
+        try:
+            files = self.writer.close()
+        except OSError as exc:
+            writestop.stop_crawl(self.crawler, WriteFailed(self.writer.directory, exc))
+            files = self.writer.finished
         self.index.close()
         self.stats.set_value("warc/files", [str(p) for p in files])
 

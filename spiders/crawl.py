@@ -3,6 +3,10 @@
 Twisted's reactor cannot restart, so every crawl gets a fresh process; callers
 (CLI, Airflow task) start this module as a subprocess. A JSON summary of the
 crawl is written beside the WARC files.
+
+A crawl whose files cannot be written (a full disk) ends with one line naming the path
+and the error, and exit code 1; its summary, if it can still be written, says so under
+"failed" and is not taken for a finished crawl. Bad input exits 2.
 """
 from __future__ import annotations
 
@@ -13,12 +17,15 @@ import os
 import sys
 from pathlib import Path
 
+from newsarchive.errors import NewsarchiveError
+
 from .jobdir import job_settings, scheduler_folder
 from .progress import FAILED, Channel, ErrorEvents
 from .runids import run_id_arg
 from .settings import CrawlSettings
 from .siteconfig import SITES_DIR, SiteError, load_site
 from .window import Window
+from .writestop import STAT as WRITE_FAILED_STAT, check_free_space
 
 SUMMARY_NAME = "crawl-summary.json"
 
@@ -63,6 +70,9 @@ def _read_recheck(path: Path | None) -> list[str]:
 
 
 def _summary(site: str, run_id: str, stats: dict, window: Window | None = None) -> dict:
+    from .budget import DROPPED_STAT            # Scrapy's modules: not for the pipeline importing this one
+    from .scheduler import MAX_PAGES_STAT
+
     files = [Path(p) for p in stats.get("warc/files", [])]
     statuses = {k.rsplit("/", 1)[-1]: v for k, v in stats.items()
                 if k.startswith("downloader/response_status_count/")}
@@ -70,6 +80,7 @@ def _summary(site: str, run_id: str, stats: dict, window: Window | None = None) 
         "site": site,
         "run_id": run_id,
         "finish_reason": stats.get("finish_reason"),
+        "failed": stats.get(WRITE_FAILED_STAT),       # why the crawl stopped short, or None
         "responses": stats.get("downloader/response_count", 0),
         "statuses": statuses,
         "errors": stats.get("downloader/exception_count", 0),
@@ -80,8 +91,13 @@ def _summary(site: str, run_id: str, stats: dict, window: Window | None = None) 
         "requests_queued_in_memory": stats.get("scheduler/unserializable", 0),
         "scope_blocked": stats.get("scope/blocked", 0),
         "scope_blocked_urls": stats.get("scope/blocked_urls", []),
-        "budget_dropped": {"too_deep": stats.get("budget/too_deep", 0),
-                           "path_shape_exhausted": stats.get("budget/shape_exhausted", 0)},
+        # hosts given up after connection failures in a row, and the requests not sent to them
+        "unreachable_hosts": stats.get("hosts/unreachable_list", []),
+        "unreachable_not_sent": stats.get("hosts/requests_not_sent", 0),
+        # URLs a budget dropped and the crawl never fetched, by budget (the health check warns of each)
+        "budget_dropped": {"too_deep": stats.get(DROPPED_STAT + "too_deep", 0),
+                           "path_shape_exhausted": stats.get(DROPPED_STAT + "shape_exhausted", 0),
+                           "max_pages": stats.get(MAX_PAGES_STAT, 0)},
         "warc_files": [p.name for p in files],
         "warc_bytes": sum(p.stat().st_size for p in files if p.exists()),
         "started": str(stats.get("start_time")),
@@ -113,22 +129,36 @@ def main(argv: list[str] | None = None) -> int:
     logging.getLogger().addHandler(ErrorEvents(channel))
     try:
         writable_folder(args.out)
+        check_free_space(args.out, CrawlSettings.from_env().min_free_mb * 2**20)
         window = _window(args.since, args.until)
         summary = run(args.site, args.out, args.run_id, args.base_url, args.sites_dir, window,
                       _read_recheck(args.recheck), dedup_index=args.dedup_index, progress_fd=args.progress_fd)
-    except SiteError as exc:
+    except NewsarchiveError as exc:     # a bad site or window, a staging folder too full to start
         return _failed(channel, str(exc), 2)
     except Exception as exc:        # unexpected: its traceback goes to the log, its one line to the step
         channel.send(FAILED, reason=f"{type(exc).__name__}: {exc}")
         raise
-    args.out.mkdir(parents=True, exist_ok=True)
-    partial = args.out / (SUMMARY_NAME + ".tmp")     # the summary says "finished": write it whole or not at all
-    partial.write_text(json.dumps(summary, indent=2))
-    os.replace(partial, args.out / SUMMARY_NAME)
+    try:
+        write_summary(args.out, summary)
+    except OSError as exc:
+        if not summary["failed"]:
+            return _failed(channel, f"cannot write {args.out / SUMMARY_NAME}: {exc.strerror or exc}", 1)
+    if summary["failed"]:
+        return _failed(channel, summary["failed"], 1)
     if not summary["responses"]:
         return _failed(channel, f"the crawl of {args.site} fetched nothing "
                                 f"(is {args.base_url or 'the site'} reachable?)", 1)
     return 0
+
+
+def write_summary(out: Path, summary: dict) -> None:
+    out.mkdir(parents=True, exist_ok=True)
+    partial = out / (SUMMARY_NAME + ".tmp")     # the summary says "finished": write it whole or not at all
+    try:
+        partial.write_text(json.dumps(summary, indent=2))
+        os.replace(partial, out / SUMMARY_NAME)
+    finally:
+        partial.unlink(missing_ok=True)
 
 
 def _failed(channel: Channel, reason: str, code: int) -> int:

@@ -12,10 +12,13 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from contextlib import suppress
 from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
+
+from newsarchive.errors import WriteFailed
 
 from .warcrecords import EarlierCapture
 
@@ -53,6 +56,7 @@ class DigestIndex:
     def __init__(self, folder: str | Path | None = None):
         """An empty index in `folder` (its file replaced), or in a private temporary file."""
         path = Path(folder) / FILE_NAME if folder else None
+        self.path = path or "the digest index's temporary file"
         if path is not None:
             path.unlink(missing_ok=True)
         self._db = sqlite3.connect(str(path) if path else "", check_same_thread=False)
@@ -113,14 +117,19 @@ class DigestIndex:
         return earlier if earlier and earlier.payload_digest == digest else None
 
     def remember(self, capture: EarlierCapture) -> None:
-        self._db.execute(_REMEMBER, (capture.url, capture.payload_digest, capture.warc_date, capture.record_id))
-        self._pending += 1
-        if self._pending >= COMMIT_EVERY:
-            self._db.commit()
-            self._pending = 0
+        """Raises WriteFailed when the index cannot be written (a full disk)."""
+        try:
+            self._db.execute(_REMEMBER, (capture.url, capture.payload_digest, capture.warc_date, capture.record_id))
+            self._pending += 1
+            if self._pending >= COMMIT_EVERY:
+                self._db.commit()
+                self._pending = 0
+        except sqlite3.Error as exc:         # "database or disk is full", "disk I/O error"
+            raise WriteFailed(self.path, exc) from exc
 
     def close(self) -> None:
-        self._db.close()
+        with suppress(sqlite3.Error):        # a failed disk: the scratch index goes with the crawl
+            self._db.close()
         if self._open.get(self._key) is self:
             del self._open[self._key]
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from array import array
 from bisect import bisect_left
+from collections import Counter
 from heapq import merge
 
 MIN_RECENT = 4096            # entries waiting before the first merges
@@ -48,6 +49,12 @@ class KeyMap:
 
     def __len__(self) -> int:
         return len(self._keys) + len(self._recent)
+
+    def value_counts(self) -> Counter[int]:
+        """How many keys hold each value."""
+        counts = Counter(self._values)
+        counts.update(self._recent.values())
+        return counts
 
     def _replace_recent(self, key: int, held: int, value: int) -> bool:
         if held <= value:

@@ -21,12 +21,17 @@ import scrapy
 from lxml import etree
 
 from . import requisites, sitemaps
+from .budget import LISTED_META
 from .conditional import CONDITIONAL
 from .dedup import DigestIndex
 from .links import LinkFilter, SeenUrls, page_of
 from .siteconfig import SiteDefinition
 from .dates import try_parse_time
 from .window import Window, date_in_url
+
+
+# What the site lists is bounded by max_pages and the window, not by the trap budgets (spiders.budget).
+LISTED = {LISTED_META: True}
 
 
 class NewsSpider(scrapy.Spider):
@@ -46,7 +51,7 @@ class NewsSpider(scrapy.Spider):
 
     async def start(self):
         for url in self.recheck:
-            yield scrapy.Request(url, callback=self.parse_article, priority=2, meta=dict(CONDITIONAL))
+            yield scrapy.Request(url, callback=self.parse_article, priority=2, meta={**CONDITIONAL, **LISTED})
         dated = self.window is not None and self.site.window_by_dates
         if self.window is None or dated:
             if self.site.discovery.sitemaps_from_robots and not self.site.politeness.obey_robots:
@@ -70,7 +75,8 @@ class NewsSpider(scrapy.Spider):
     def parse_robots(self, response):
         if response.status == 200 and hasattr(response, "text"):
             for url in sitemaps.robots_sitemaps(response.text):     # Referer set here: may bypass middlewares
-                yield response.follow(url, callback=self.parse_sitemap, headers={"Referer": response.url})
+                yield response.follow(url, callback=self.parse_sitemap, headers={"Referer": response.url},
+                                      meta=dict(LISTED))
 
     def parse_sitemap(self, response):
         try:
@@ -83,9 +89,9 @@ class NewsSpider(scrapy.Spider):
                 if self._prune_index_entry(entry.lastmod):
                     self.crawler.stats.inc_value("window/sitemaps_pruned")
                     continue
-                yield response.follow(entry.loc, callback=self.parse_sitemap)
+                yield response.follow(entry.loc, callback=self.parse_sitemap, meta=dict(LISTED))
             elif self._dated_in_window(entry.date):
-                yield from self._article_request(response, entry.loc, {sitemaps.DISCOVERY_META: entry})
+                yield from self._article_request(response, entry.loc, {sitemaps.DISCOVERY_META: entry, **LISTED})
 
     def parse_feed(self, response):
         try:
@@ -100,7 +106,7 @@ class NewsSpider(scrapy.Spider):
             when = item.xpath("pubDate/text() | *[local-name()='date']/text() "
                               "| *[local-name()='updated']/text() | *[local-name()='published']/text()")
             if links and self._dated_in_window(when[0] if when else None):
-                yield from self._article_request(response, links[0].strip())
+                yield from self._article_request(response, links[0].strip(), LISTED)
 
     def parse_listing(self, response):
         page = page_of(response)

@@ -28,6 +28,7 @@ class CrawlSettings:
     contact_url: str = environment.BY_NAME["NEWSARCHIVE_CONTACT_URL"].default
     warc_max_bytes: int = environment.BY_NAME["NEWSARCHIVE_WARC_MAX_BYTES"].default
     log_level: str = environment.BY_NAME["NEWSARCHIVE_LOG_LEVEL"].default
+    min_free_mb: int = environment.BY_NAME["NEWSARCHIVE_MIN_FREE_MB"].default
 
     @classmethod
     def from_env(cls) -> "CrawlSettings":
@@ -36,6 +37,7 @@ class CrawlSettings:
             contact_url=environment.value("NEWSARCHIVE_CONTACT_URL"),
             warc_max_bytes=environment.value("NEWSARCHIVE_WARC_MAX_BYTES"),
             log_level=environment.value("NEWSARCHIVE_LOG_LEVEL"),
+            min_free_mb=environment.value("NEWSARCHIVE_MIN_FREE_MB"),
         )
 
     @property
@@ -57,6 +59,7 @@ class CrawlSettings:
             "AUTOTHROTTLE_TARGET_CONCURRENCY": polite.autothrottle_target_concurrency,
             "DEPTH_LIMIT": 0,                  # enforced by CrawlBudget, where 0 means 0, not "unlimited"
             "CLOSESPIDER_PAGECOUNT": limits.max_pages,
+            "SCHEDULER": "spiders.scheduler.RunScheduler",   # counts what max_pages left; disk errors stop
             "DOWNLOAD_MAXSIZE": limits.max_response_bytes,
             "DOWNLOAD_WARNSIZE": 0,
             "COOKIES_ENABLED": False,
@@ -77,6 +80,7 @@ class CrawlSettings:
                 "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
                 "spiders.retryafter.RetryAfterMiddleware": 550,
                 "spiders.conditional.ConditionalRequests": 560,
+                "spiders.deadhosts.UnreachableHosts": 580,     # sees connection failures before the retries
                 "spiders.evidence.FailureEvidence": 950,
             },
             # links found in pages: depth set (900), then scope, then budgets

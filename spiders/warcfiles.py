@@ -1,17 +1,23 @@
 """Rotating WARC/1.1 files, gzip per record, named as Heritrix names them.
 
 A file is written as `<name>.open` and renamed when closed, so anything that
-ships WARCs (the upload step) only ever sees finished files.
+ships WARCs (the upload step) only ever sees finished files. A write that fails (a full
+disk) raises WriteFailed; the file is cut back to the exchanges written whole and left
+`.open`: a crawl that stopped there is unfinished, and its re-run starts over.
 """
 from __future__ import annotations
 
+import os
 import socket
 import zlib
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
 from warcio.warcwriter import WARCWriter
+
+from newsarchive.errors import WriteFailed
 
 OPEN_SUFFIX = ".open"
 STORED_CODINGS = ("gzip", "x-gzip", "br", "deflate", "zstd")   # payloads deflate cannot shrink
@@ -75,13 +81,30 @@ class RotatingWarcWriter:
 
     def write(self, *records) -> list[RecordLocation]:
         """Write records back to back in one file (a request/response pair is never split)."""
-        if self._file is None:
-            self._open_next()
-        locations = [self._write_one(record) for record in records]
-        self._file.flush()          # the exchange reaches the file whole, whatever happens next
+        start = 0
+        try:
+            if self._file is None:
+                self._open_next()
+            start = self._file.tell()
+            locations = [self._write_one(record) for record in records]
+            self._file.flush()          # the exchange reaches the file whole, whatever happens next
+        except OSError as exc:
+            path = self._abandon(start)
+            raise WriteFailed(path, exc) from exc
         if self._file.tell() >= self.max_bytes:
             self.close()
         return locations
+
+    def _abandon(self, keep: int) -> Path:
+        """Close the current file after a failed write, cut back to its first `keep` bytes."""
+        path = self.directory / (self._name + OPEN_SUFFIX)
+        if self._file is not None:
+            with suppress(OSError):          # what could not be flushed is dropped with it
+                self._file.close()
+            with suppress(OSError):          # truncating frees space: it works on a full disk
+                os.truncate(path, keep)
+        self._file = self._writer = None
+        return path
 
     def close(self) -> list[Path]:
         if self._file is not None:

@@ -46,3 +46,16 @@ def api_get(port: int, path: str, token: str) -> dict:
                                      headers={"Authorization": f"Bearer {token}"})
     with urllib.request.urlopen(request, timeout=10) as response:
         return json.loads(response.read())
+
+
+class FakeStats(dict):
+    """What a crawler's stats collector offers middlewares, over a plain dict."""
+
+    def inc_value(self, key, count=1):
+        self[key] = self.get(key, 0) + count
+
+    def set_value(self, key, value):
+        self[key] = value
+
+    def get_value(self, key, default=None):
+        return self.get(key, default)

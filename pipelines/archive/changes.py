@@ -63,7 +63,7 @@ class StoredChanges:
         of the old files."""
         if not self:
             return []
-        dataset = table.to_pyarrow_dataset()
+        dataset = table.to_pyarrow_dataset(file_pruning_predicate=[(PARTITION, "=", self.site)])   # its files alone
         where = ((ds.field(PARTITION) == self.site) & (ds.field("extractor") == self.extractor)
                  & ds.field("article_id").isin(sorted(self.article_ids)))
         paths = set(dataset.to_table(columns=["__filename"], filter=where)["__filename"].to_pylist())

@@ -12,7 +12,7 @@ import json
 from deltalake import CommitProperties, DeltaTable
 from deltalake.exceptions import CommitFailedError
 
-from pipelines.archive import tables
+from pipelines.archive import publishmarks, tables
 from pipelines.archive.datafiles import PARTITION
 from pipelines.store import Store
 
@@ -29,7 +29,8 @@ def commit(store: Store, key: str, table: DeltaTable, site: str, actions: list,
             table.create_write_transaction(
                 actions, mode="append", schema=table.schema(), partition_by=[PARTITION],
                 # no retry inside deltalake: its conflict check lets concurrent appends through
-                commit_properties=CommitProperties(custom_metadata=custom_metadata, max_commit_retries=0))
+                commit_properties=CommitProperties(custom_metadata=custom_metadata, max_commit_retries=0,
+                                                   app_transactions=publishmarks.marks(custom_metadata)))
             return table.version() + 1
         except CommitFailedError:
             latest = tables.open_table(store, key)

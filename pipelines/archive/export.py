@@ -30,7 +30,7 @@ def export(reader: ArchiveReader, out: Path, fmt: str, site: str | None = None,
     (the command line's: withheld articles)."""
     if fmt not in FORMATS:
         raise ValueError(f"unknown format {fmt!r} (choose from {', '.join(FORMATS)})")
-    dataset = reader.dataset()
+    dataset = reader.dataset(site=site)       # one site: its partition's files alone
     # no read-ahead: memory stays at about one row group, whatever the archive's size
     scanner = dataset.scanner(filter=_filter(reader, site, since, until), batch_size=BATCH_ROWS,
                               batch_readahead=0, fragment_readahead=0, use_threads=False,
@@ -41,10 +41,10 @@ def export(reader: ArchiveReader, out: Path, fmt: str, site: str | None = None,
 
 
 def count(reader: ArchiveReader, site=None, since=None, until=None, keep: RowFilter | None = None) -> int:
-    expr = _filter(reader, site, since, until)
+    expr, dataset = _filter(reader, site, since, until), reader.dataset(site=site)
     if keep is None:
-        return reader.dataset().count_rows(filter=expr)
-    batches = reader.dataset().to_batches(filter=expr, columns=["url", "canonical_url"], batch_size=BATCH_ROWS)
+        return dataset.count_rows(filter=expr)
+    batches = dataset.to_batches(filter=expr, columns=["url", "canonical_url"], batch_size=BATCH_ROWS)
     return sum(keep(batch).num_rows for batch in batches)
 
 

@@ -21,6 +21,7 @@ from deltalake import DeltaTable
 
 from newsarchive.errors import ArchiveNotFound
 from pipelines.archive import tables
+from pipelines.archive.filestats import newest_extractor
 from pipelines.archive.moments import parse_as_of, parse_time
 from pipelines.store import Store, open_store
 from pipelines.archive.ids import article_id
@@ -91,11 +92,17 @@ class ArchiveReader:
             table.load_as_version(self.as_of)
         return table
 
-    def dataset(self, key: str = tables.ARTICLES_TABLE) -> ds.Dataset:
-        return self.table(key).to_pyarrow_dataset()
+    def dataset(self, key: str = tables.ARTICLES_TABLE, site: str | None = None) -> ds.Dataset:
+        """The table's rows (of one site's partition: its files alone, the others never opened)."""
+        return self.table(key).to_pyarrow_dataset(
+            file_pruning_predicate=[(tables.PARTITION, "=", site)] if site else None)
 
     def extractor(self) -> str | None:
-        """The extractor whose output is read by default: the one of the newest version row."""
+        """The extractor whose output is read by default: the one of the newest version row
+        (from the files' statistics when they tell, else from the rows)."""
+        known, extractor = newest_extractor(self.table())
+        if known:
+            return extractor
         data = self.dataset().to_table(columns=["extractor", "fetched_at"])
         if not data.num_rows:
             return None
@@ -107,9 +114,7 @@ class ArchiveReader:
                  columns: list[str] | None = None) -> pd.DataFrame:
         """Every version of every article (one extractor's output)."""
         expr = eq("extractor", extractor or self.extractor())
-        if site:
-            expr &= eq("site", site)
-        return self.dataset().to_table(filter=expr, columns=columns).to_pandas()
+        return self.dataset(site=site).to_table(filter=expr, columns=columns).to_pandas()
 
     def articles(self, site: str | None = None) -> pd.DataFrame:
         """The newest version of every article."""
@@ -119,8 +124,7 @@ class ArchiveReader:
         return newest_versions(frame).reset_index(drop=True)
 
     def captures(self, site: str | None = None) -> pd.DataFrame:
-        expr = eq("site", site) if site else None
-        return self.dataset(tables.CAPTURES_TABLE).to_table(filter=expr).to_pandas()
+        return self.dataset(tables.CAPTURES_TABLE, site).to_table().to_pandas()
 
     def history(self, url: str) -> pd.DataFrame:
         """The versions of one article, oldest first, with when each was first and last seen."""

@@ -36,16 +36,16 @@ from newsarchive.errors import ArchiveError
 from pipelines.archive import tables
 from pipelines.archive.changes import StoredChanges
 from pipelines.archive.commit import commit
+from pipelines.archive.deltaretry import retrying
+from pipelines.archive.publishmarks import HISTORY_LIMIT, PUBLISH_ID, may_hold
 from pipelines.archive.datafiles import DataFiles
 from pipelines.archive.runrows import RunRows
 from pipelines.archive.staged import StagedParquet
 from pipelines.store import Store
 
 MAX_ATTEMPTS = 20                           # 8 writers at once: up to 7 losses per table
-PUBLISH_ID = "newsarchive.publish_id"      # commit info: which publish made the commit
 COUNTS = "newsarchive.counts"              # ... and what it added (JSON)
 VERSIONING_COLUMNS = ["article_id", "content_hash", "version", "change", "fetched_at", "title", "text_hash"]
-HISTORY_LIMIT = 500                        # commits searched for a publish's own (retries come soon after)
 
 
 @dataclass
@@ -73,10 +73,13 @@ class Archive:
         for key, schema in ((tables.ARTICLES_TABLE, tables.ARTICLES), (tables.CAPTURES_TABLE, tables.CAPTURES)):
             if self.table(key) is not None:
                 self._add_missing_columns(key, schema)
+                tables.ensure_properties(self.table(key))    # a table made before them gains them
                 continue
             try:
                 DeltaTable.create(self.store.table_uri(key), schema=schema, mode="ignore",
                                   partition_by=["site"], storage_options=self.store.storage_options(),
+                                  configuration=tables.new_table_properties(),
+                                  raise_if_key_not_exists=False,       # our own keys beside Delta's
                                   # no retry as version 1 when another creator took version 0
                                   commit_properties=CommitProperties(max_commit_retries=0))
             except (CommitFailedError, DeltaError):
@@ -105,11 +108,13 @@ class Archive:
         come as lists or as staged Parquet files."""
         publish_id = publish_id or run_id
         captures, articles = RunRows.of(captures), RunRows.of(articles)
+        what = f"publish run {run_id} of {site}"
         try:
-            self.ensure_tables()
+            retrying(self.store, what, self.ensure_tables)
             for attempt in range(1, MAX_ATTEMPTS + 1):
-                try:
-                    result = self._publish_once(site, run_id, publish_id, captures, articles)
+                try:       # a store failing for now: the same plan-and-commit again (exactly once)
+                    result = retrying(self.store, what,
+                                      lambda: self._publish_once(site, run_id, publish_id, captures, articles))
                     result.attempts = attempt
                     return result
                 except CommitFailedError:
@@ -202,16 +207,15 @@ class Archive:
         """What versioning needs of the site's stored rows of one extractor (no text: compact)."""
         if not extractor:
             return None
-        return table.to_pyarrow_table(filters=[("site", "=", site), ("extractor", "=", extractor)],
-                                      columns=VERSIONING_COLUMNS)
+        return tables.site_rows(table, site, VERSIONING_COLUMNS, [("extractor", "=", extractor)])
 
     def latest_by_url(self, site: str, urls: set[str]) -> dict[str, dict]:
         """url -> (article_id, content_hash) of its newest version, whatever the extractor, for `urls`."""
         table = self.table(tables.ARTICLES_TABLE)
         if table is None:
             return {}
-        data = table.to_pyarrow_table(filters=[("site", "=", site), ("url", "in", sorted(urls))],
-                                      columns=["url", "article_id", "content_hash", "fetched_at"])
+        data = tables.site_rows(table, site, ["url", "article_id", "content_hash", "fetched_at"],
+                                [("url", "in", sorted(urls))])
         newest: dict[str, dict] = {}
         for row in data.to_pylist():
             if row["url"] not in newest or row["fetched_at"] > newest[row["url"]]["fetched_at"]:
@@ -240,7 +244,7 @@ def stored_records(table: DeltaTable, site: str, run_ids: set[str | None]) -> se
     runs = sorted(r for r in run_ids if r is not None)
     if not runs:
         return set()
-    data = table.to_pyarrow_table(filters=[("site", "=", site), ("run_id", "in", runs)], columns=["record_id"])
+    data = tables.site_rows(table, site, ["record_id"], [("run_id", "in", runs)])
     return set(data.column("record_id").to_pylist())
 
 
@@ -256,6 +260,8 @@ def history_of(stored: pa.Table | None, ids: set[str], site: str, extractor: str
 
 def committed_counts(table: DeltaTable, publish_id: str) -> dict | None:
     """The counts recorded by this publish's commit in the table, and its version, if it made one."""
+    if not may_hold(table, publish_id):
+        return None
     for commit in table.history(limit=HISTORY_LIMIT):
         if commit.get(PUBLISH_ID) == publish_id:
             return {**json.loads(commit.get(COUNTS, "{}")), "table_version": commit["version"]}

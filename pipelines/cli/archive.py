@@ -112,10 +112,12 @@ def cmd_maintain(args) -> int:
     from pipelines.settings import open_checked_store
 
     store = open_checked_store(ui.settings(args))
-    for report in maintain(store, args.retention_days, args.dry_run):
-        ui.out().print(f"{report.table}: {report.files_before} files → {report.files_after}, "
+    for report in maintain(store, args.retention_days, args.dry_run, sites=args.site or None,
+                           keys=args.table or None):
+        compacted = f"{len(report.compacted)} partitions compacted, " if not args.dry_run else ""
+        ui.out().print(f"{report.table}: {report.files_before} files → {report.files_after}, {compacted}"
                   f"{report.removed} old files {'would be ' if args.dry_run else ''}removed, "
-                  f"table version {report.version}", highlight=False)
+                  f"{report.log_entries} log entries, table version {report.version}", highlight=False)
     return 0
 
 
@@ -169,9 +171,14 @@ def register(sub) -> None:
     p.add_argument("--since", type=types.moment, help="published at or after (ISO date or time)")
     p.add_argument("--until", type=types.moment, help="published before (ISO date or time)")
     time_travel(p)
-    p = ui.command(sub, "maintain", cmd_maintain, "compact, checkpoint and vacuum the archive tables")
-    p.add_argument("--retention-days", type=types.count, default=30,
-                   help="never touch table versions younger than this (default 30)")
+    p = ui.command(sub, "maintain", cmd_maintain,
+                   "compact, checkpoint, expire old log entries and vacuum the archive tables")
+    p.add_argument("--retention-days", type=types.count, default=None,
+                   help="keep table versions younger than this readable, i.e. how far back --as-of "
+                        "reaches (default: NEWSARCHIVE_RETENTION_DAYS, else 30)")
+    p.add_argument("--site", action="append", help="compact only this site's partitions (repeatable)")
+    p.add_argument("--table", action="append", choices=("articles", "captures", "runs_table"),
+                   help="maintain only this table (repeatable; default all)")
     p.add_argument("--dry-run", action="store_true")
     p = ui.command(sub, "reclean", cmd_reclean, "re-run cleaning over stored WARCs with the current extractor")
     p.add_argument("site")

@@ -13,7 +13,7 @@ from spiders.siteconfig import Health
 
 @dataclass
 class Finding:
-    check: str          # yield | errors | robots | scope | extraction | freshness
+    check: str          # yield | errors | robots | scope | extraction | freshness | budget
     message: str
     failed: bool        # False: a warning
 
@@ -59,6 +59,7 @@ def evaluate(row: dict, history: list[dict], health: Health, now: datetime) -> V
             check(row, base, health, verdict)
     if current:
         _freshness(row, history, health, now, verdict)
+    _budgets(row, verdict)
     return verdict
 
 
@@ -119,6 +120,13 @@ def _yield(row, base, health, verdict):
     if usual:
         _judge(verdict, "yield", 1 - row["articles_seen"] / usual, health.yield_drop, health.warn_factor,
                f"article yield collapsed: {row['articles_seen']} articles seen (baseline {usual:g})")
+
+
+def _budgets(row, verdict):
+    """A limit that dropped URLs is a warning from the first one, baseline or not: what it
+    dropped was never fetched, and no later check can tell it is missing."""
+    for limit, count in sorted(json.loads(row.get("budget_dropped") or "{}").items()):
+        verdict.findings.append(Finding("budget", f"the {limit} limit dropped {count} URLs", False))
 
 
 def _freshness(row, history, health, now, verdict):

@@ -17,6 +17,8 @@ from pipelines.archive.writer import Archive
 # Crawl-summary fields the blocked counts come from; a crawl that does not count one yet
 # leaves the column null rather than a misleading zero.
 BLOCKED_FIELDS = {"blocked_robots": "robots_forbidden", "blocked_scope": "scope_blocked"}
+# The crawl summary's budget counts, under the site limit each comes from.
+BUDGET_LIMITS = {"max_pages": "max_pages", "too_deep": "max_depth", "path_shape_exhausted": "max_pages_per_pattern"}
 STEPS = ("crawl", "upload", "clean", "publish")       # the steps whose seconds a run records
 
 
@@ -37,6 +39,7 @@ def run_health(archive: Archive, site: SiteDefinition, manifest: dict, seconds: 
         "responses": crawl.get("responses", 0), **classes, "fetch_errors": errors,
         "error_rate": (classes["status_4xx"] + classes["status_5xx"] + errors) / attempts if attempts else 0.0,
         "statuses": json.dumps(crawl.get("statuses") or {}, sort_keys=True), **blocked,
+        "budget_dropped": json.dumps(budget_dropped(crawl), sort_keys=True),
         **extraction_signals(archive, site, captures),
         # revisits count: an unchanged article is seen, though it adds no row to the articles table
         "articles_seen": len({c["article_id"] for c in captures if c["article_id"]}),
@@ -47,6 +50,12 @@ def run_health(archive: Archive, site: SiteDefinition, manifest: dict, seconds: 
         **{f"seconds_{step}": seconds.get(step) for step in STEPS},
         "bytes_written": crawl.get("warc_bytes", 0),
     }
+
+
+def budget_dropped(crawl: dict) -> dict[str, int]:
+    """Site limit -> URLs it dropped in the crawl (limits that dropped none left out)."""
+    counts = crawl.get("budget_dropped") or {}
+    return {limit: counts[name] for name, limit in BUDGET_LIMITS.items() if counts.get(name)}
 
 
 def status_classes(statuses: dict) -> dict[str, int]:
@@ -77,9 +86,8 @@ def _run_captures(archive: Archive, site: str, run_id: str) -> list[dict]:
     table = archive.table(tables.CAPTURES_TABLE)
     if table is None:
         return []
-    return table.to_pyarrow_table(filters=[("site", "=", site), ("run_id", "=", run_id)],
-                                  columns=["url", "status", "article_id", "content_hash", "skip_reason"]
-                                  ).to_pylist()
+    return tables.site_rows(table, site, ["url", "status", "article_id", "content_hash", "skip_reason"],
+                            [("run_id", "=", run_id)]).to_pylist()
 
 
 def _word_counts(archive: Archive, site: str, seen: set[tuple[str, str]]) -> list[int]:
@@ -87,8 +95,7 @@ def _word_counts(archive: Archive, site: str, seen: set[tuple[str, str]]) -> lis
     if table is None or not seen:
         return []
     # Filtered here, not by an `in` filter: pyarrow cannot compare string with string_view stats.
-    rows = table.to_pyarrow_table(filters=[("site", "=", site)],
-                                  columns=["article_id", "content_hash", "word_count"]).to_pylist()
+    rows = tables.site_rows(table, site, ["article_id", "content_hash", "word_count"]).to_pylist()
     return [r["word_count"] for r in rows if (r["article_id"], r["content_hash"]) in seen]
 
 

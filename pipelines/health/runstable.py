@@ -9,9 +9,10 @@ import pyarrow as pa
 from deltalake import DeltaTable
 from deltalake.exceptions import CommitFailedError
 
+from pipelines.archive.deltaretry import retrying
 from pipelines.archive.writer import MAX_ATTEMPTS, ArchiveError
 from pipelines.store import Store, layout
-from pipelines.archive.tables import UTC_TS, open_table
+from pipelines.archive.tables import UTC_TS, new_table_properties, open_table, site_rows
 
 RUNS = pa.schema([
     ("site", pa.string()),
@@ -34,6 +35,7 @@ RUNS = pa.schema([
     ("statuses", pa.string()),           # JSON: HTTP status -> responses
     ("blocked_robots", pa.int64()),      # requests robots.txt forbade
     ("blocked_scope", pa.int64()),       # requests dropped as out of scope; null while not counted
+    ("budget_dropped", pa.string()),     # JSON: site limit (max_pages, max_depth, ...) -> URLs it dropped
     ("article_pages", pa.int64()),       # captures of article URLs
     ("articles_seen", pa.int64()),
     ("new_versions", pa.int64()),
@@ -55,16 +57,15 @@ def _table(store: Store) -> DeltaTable | None:
 
 
 def write_run(store: Store, row: dict) -> None:
-    """Insert or replace the run's row; checks of concurrent runs retry on a lost commit."""
+    """Insert or replace the run's row; checks of concurrent runs retry on a lost commit, and
+    a store failing for now is ridden out like any Delta write (pipelines/archive/deltaretry.py)."""
     source = pa.Table.from_pylist([row], schema=RUNS)
+    # the site as a literal: the merge reads the site's partition, not the whole table
+    predicate = f"t.site = {_literal(row['site'])} AND t.site = s.site AND t.run_id = s.run_id"
     for attempt in range(1, MAX_ATTEMPTS + 1):
         try:
-            table = _table(store) or DeltaTable.create(
-                store.table_uri(layout.RUNS_TABLE), schema=RUNS, mode="ignore", partition_by=["site"],
-                storage_options=store.storage_options())
-            (table.merge(source, predicate="t.site = s.site AND t.run_id = s.run_id", source_alias="s",
-                         target_alias="t", merge_schema=True)
-                  .when_matched_update_all().when_not_matched_insert_all().execute())
+            retrying(store, f"record the health of run {row['run_id']} of {row['site']}",
+                     lambda: _merge(store, source, predicate))
             return
         except CommitFailedError:
             if attempt == MAX_ATTEMPTS:
@@ -73,10 +74,23 @@ def write_run(store: Store, row: dict) -> None:
             time.sleep(random.uniform(0.05, 0.3) * attempt)
 
 
+def _merge(store: Store, source: pa.Table, predicate: str) -> None:
+    table = _table(store) or DeltaTable.create(
+        store.table_uri(layout.RUNS_TABLE), schema=RUNS, mode="ignore", partition_by=["site"],
+        storage_options=store.storage_options(), configuration=new_table_properties(),
+        raise_if_key_not_exists=False)
+    (table.merge(source, predicate=predicate, source_alias="s", target_alias="t", merge_schema=True)
+          .when_matched_update_all().when_not_matched_insert_all().execute())
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
 def read_runs(store: Store, site: str | None = None) -> list[dict]:
     """Health rows, oldest first (all sites, or one)."""
     table = _table(store)
     if table is None:
         return []
-    rows = table.to_pyarrow_table(filters=[("site", "=", site)] if site else None).to_pylist()
+    rows = (site_rows(table, site) if site else table.to_pyarrow_table()).to_pylist()
     return sorted(rows, key=lambda r: (r["site"], r["published_at"], r["run_id"]))

@@ -5,7 +5,7 @@ from datetime import datetime
 
 from spiders.siteconfig import SiteDefinition
 
-from pipelines.health.runstable import read_runs
+from pipelines.health.lastruns import last_runs
 from pipelines.store import Store
 
 
@@ -21,10 +21,9 @@ def next_run(site: SiteDefinition, now: datetime) -> datetime | None:
 
 def site_status(store: Store, sites: list[SiteDefinition], now: datetime, only: str | None = None) -> list[dict]:
     """One entry per site (site files and sites with recorded runs alike), by name."""
-    runs = read_runs(store, only)
-    last = {r["site"]: r for r in runs}          # oldest first: the last one wins
+    last, counts = last_runs(store, only)
     defined = {s.name: s for s in sites}
     names = sorted(({only} if only else set(defined) | set(last)))
-    return [{"site": name, "last": last.get(name), "runs": sum(1 for r in runs if r["site"] == name),
+    return [{"site": name, "last": last.get(name), "runs": counts.get(name, 0),
              "next_run": next_run(defined[name], now) if name in defined else None}
             for name in names]

@@ -48,7 +48,7 @@ def finished_crawl(store: Store, site: str, run_id: str, out: Path) -> dict | No
         return journal["crawl"]
     path = out / SUMMARY_NAME
     summary = json.loads(path.read_text()) if path.is_file() and not unfinished_files(out) else {}
-    if not summary.get("responses"):               # one that fetched nothing failed: crawl again
+    if not summary.get("responses") or summary.get("failed"):    # it failed: crawl again
         return None
     journal = journal or journals.new()
     shipping.ship(store, site, run_id, out, journal, set(journal["warc_keys"]))

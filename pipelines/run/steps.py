@@ -29,6 +29,7 @@ from pipelines.clean.step import clean_stream, skip_counts
 from pipelines.health import runcheck
 from pipelines.run import crawler, indexes, searchindex, shipping, staging, steptimes
 from pipelines.run import journal as journals
+from pipelines.run.localwrites import local_writes
 from pipelines.run.manifest import Manifest
 from pipelines.run.steptimes import timed
 from pipelines.settings import PipelineSettings, open_checked_store
@@ -46,6 +47,7 @@ def checked(run_id: str) -> RunId:
 
 
 @timed("crawl")
+@local_writes()
 def crawl(site: SiteDefinition, run_id: RunId, settings: PipelineSettings, base_url: str | None = None,
           on_event: Callable[[dict], None] | None = None, *,
           window: tuple[datetime, datetime] | None = None, recheck: list[str] | None = None) -> dict:
@@ -115,6 +117,7 @@ def upload(site: SiteDefinition, run_id: RunId, settings: PipelineSettings) -> l
 
 
 @timed("clean")
+@local_writes()
 def clean(site: SiteDefinition, run_id: RunId, settings: PipelineSettings,
           progress: Callable | None = None) -> dict:
     """Read the run's WARCs back from the store; stage capture and article rows as Parquet in it."""
@@ -145,6 +148,7 @@ def clean(site: SiteDefinition, run_id: RunId, settings: PipelineSettings,
 STAGED_ROWS = ("captures.parquet", "articles.parquet")
 
 
+@local_writes()
 def publish(site: SiteDefinition, run_id: RunId, settings: PipelineSettings) -> dict:
     """Commit the staged rows to the Delta tables (one commit per table, exactly once) and write
     the run manifest. Run again after it succeeded, it changes nothing and returns the manifest."""

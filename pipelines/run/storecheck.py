@@ -66,8 +66,8 @@ def referenced_warcs(store: Store, site: str | None) -> set[str]:
     found: set[str] = set()
     captures = Archive(store).table(tables.CAPTURES_TABLE)
     if captures is not None:
-        filters = [("site", "=", site)] if site else None
-        found |= set(captures.to_pyarrow_table(columns=["warc_key"], filters=filters).column("warc_key").to_pylist())
+        rows = tables.site_rows(captures, site, ["warc_key"]) if site else captures.to_pyarrow_table(columns=["warc_key"])
+        found |= set(rows.column("warc_key").to_pylist())
     for manifest in Manifest.all(store, site):
         found |= set(manifest.get("warc_keys", []))
     for _site, _run, journal in journals.staged_runs(store, site):

@@ -47,14 +47,13 @@ def archived_articles(store, site: str, since: datetime) -> list[dict]:
     """Articles of `site` published since `since`, read from the archive's Delta table."""
     import pyarrow.compute as pc
 
-    from pipelines.archive.tables import ARTICLES_TABLE, open_table
+    from pipelines.archive.tables import ARTICLES_TABLE, open_table, site_rows
 
     table = open_table(store, ARTICLES_TABLE)
     if table is None:
         return []
 
-    data = table.to_pyarrow_table(columns=["site", "url", "canonical_url", "published"],
-                                  filters=[("site", "=", site)])
+    data = site_rows(table, site, ["site", "url", "canonical_url", "published"])
     data = data.filter(pc.greater_equal(data["published"], since))
     return data.to_pylist()
 

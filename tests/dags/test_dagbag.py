@@ -16,6 +16,7 @@ from pipelines.cli.main import main as cli_main
 from spiders.siteconfig import load_sites
 
 REPO = Path(__file__).resolve().parents[2]
+MAINTENANCE = "newsarchive_maintenance"
 INSPECT = r"""
 import json, sys
 from airflow.dag_processing.dagbag import DagBag
@@ -54,7 +55,7 @@ def test_one_dag_per_enabled_site_without_import_errors(tmp_path):
     assert found["errors"] == {}
     sites = load_sites()[0]
     assert any(not s.enabled for s in sites), "the disabled example site is part of the registry"
-    assert set(found["dags"]) == {s.dag_id for s in sites if s.enabled}
+    assert set(found["dags"]) == {s.dag_id for s in sites if s.enabled} | {MAINTENANCE}
     assert found["heavy"] == [], "parsing the DAG file must not import the pipeline's heavy libraries"
 
     demo = found["dags"]["newsarchive_demo"]
@@ -72,6 +73,16 @@ def test_one_dag_per_enabled_site_without_import_errors(tmp_path):
     assert all(task["inputs"] == 0 for task in demo["tasks"].values())
     assert demo["tasks"]["crawl"]["pool"] == site.pool
     assert demo["tasks"]["publish"]["outlets"] == ["newsarchive://archive/articles"]
+
+
+def test_maintenance_dag_keeps_every_table_on_a_schedule(tmp_path):
+    found = inspect_dags(tmp_path)
+    dag = found["dags"][MAINTENANCE]
+    assert dag["catchup"] is False and dag["max_active_runs"] == 1
+    assert dag["timetable"] == "CronTriggerTimetable"
+    # one independent task per table the project writes
+    assert {name: task["upstream"] for name, task in dag["tasks"].items()} == {
+        "maintain_articles": [], "maintain_captures": [], "maintain_runs_table": []}
 
 
 def test_broken_site_file_fails_the_check_and_hides_no_other_dag(tmp_path, capsys):
@@ -92,7 +103,7 @@ def test_broken_site_file_fails_the_check_and_hides_no_other_dag(tmp_path, capsy
     assert "broken.toml" in err and "'schedule.cron'" in err
 
     found = inspect_dags(tmp_path, sites)
-    assert set(found["dags"]) == {"newsarchive_demo", "newsarchive_other"}
+    assert set(found["dags"]) == {"newsarchive_demo", "newsarchive_other", MAINTENANCE}
     assert found["errors"] == {}
 
 

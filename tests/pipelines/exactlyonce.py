@@ -103,11 +103,12 @@ def kill_after(proc: subprocess.Popen, seconds: float) -> bool:
 def run_until_done(step: str, run_id: str, settings: PipelineSettings, base_url: str | None = None,
                    attempts: int = 3):
     """Re-run a step as a retry would, until it succeeds."""
+    site = load_site(SITE, settings.sites_dir)
     for attempt in range(attempts):
         try:
             if step == "crawl":
-                return steps.crawl(load_site(SITE, settings.sites_dir), run_id, settings, base_url)
-            return getattr(steps, step)(SITE, run_id, settings)
+                return steps.crawl(site, run_id, settings, base_url)
+            return getattr(steps, step)(site, run_id, settings)
         except Exception:
             if attempt == attempts - 1:
                 raise

@@ -139,7 +139,7 @@ def test_slices_group_consecutive_records_by_count_and_bytes(monkeypatch):
 def test_default_workers_pay_for_themselves(monkeypatch):
     from pipelines.clean import pool
 
-    monkeypatch.delenv(pool.WORKERS_ENV, raising=False)
+    monkeypatch.delenv("NEWSARCHIVE_CLEAN_WORKERS", raising=False)
     monkeypatch.setattr(pool, "cores", lambda: 4)
     monkeypatch.setattr(pool, "_available_bytes", lambda: 64 << 30)
     assert pool.default_workers(50) == 1                          # a small run: one process
@@ -147,7 +147,7 @@ def test_default_workers_pay_for_themselves(monkeypatch):
     assert pool.default_workers(100_000) == 4 and pool.default_workers() == 4
     monkeypatch.setattr(pool, "_available_bytes", lambda: 3 * pool.WORKER_BYTES)
     assert pool.default_workers(100_000) == 3                     # no more than memory holds
-    monkeypatch.setenv(pool.WORKERS_ENV, "auto")                 # unset is auto
+    monkeypatch.setenv("NEWSARCHIVE_CLEAN_WORKERS", "auto")                 # unset is auto
     assert pool.default_workers(100_000) == 3
-    monkeypatch.setenv(pool.WORKERS_ENV, "2")
+    monkeypatch.setenv("NEWSARCHIVE_CLEAN_WORKERS", "2")
     assert pool.default_workers(10) == 2                          # the setting wins

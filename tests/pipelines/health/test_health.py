@@ -221,3 +221,18 @@ def test_check_command_exits_2_with_the_one_line(broken, capsys):
     err = capsys.readouterr().err.strip()
     assert code == 2 and err.startswith("error: health check failed: demo run broken-robots: robots.txt")
     assert len(err.splitlines()) == 1, err
+
+
+def test_a_limit_that_dropped_urls_is_a_warning_from_the_first_run():
+    from pipelines.health.runhealth import budget_dropped
+
+    now = datetime(2026, 1, 10, tzinfo=timezone.utc)
+    crawl = {"budget_dropped": {"too_deep": 0, "path_shape_exhausted": 1300, "max_pages": 7}}
+    assert budget_dropped(crawl) == {"max_pages": 7, "max_pages_per_pattern": 1300}
+    row = _row("a", 0, now, budget_dropped=json.dumps(budget_dropped(crawl)))
+    verdict = checks.evaluate(row, [], Health(), now)                  # no baseline yet
+    assert verdict.result == "warning"
+    assert [(f.check, f.message) for f in verdict.warnings] == [
+        ("budget", "the max_pages limit dropped 7 URLs"),
+        ("budget", "the max_pages_per_pattern limit dropped 1300 URLs")]
+    assert checks.evaluate(_row("b", 0, now, budget_dropped="{}"), [], Health(), now).result == "ok"
