@@ -1,6 +1,8 @@
 """Body-text accuracy and speed of the project's cleaning step against plain
-trafilatura, on the article-extraction-benchmark (181 news pages) and on the
-second evaluation set in bench/data/ (news pages with reference text).
+trafilatura, on the article-extraction-benchmark (181 news pages), on the
+second evaluation set in bench/data/ (news pages with reference text), and on
+three public sets read from checkouts of their repositories (bench/datasets.py):
+L3S-GN1, Dragnet's test split and the news pages of CleanEval/CleanPortalEval.
 
 Both run in the same process on the same bytes, one host's pages after the
 other: the project through `pipelines.clean.savedpages.extract_files` (what
@@ -12,8 +14,13 @@ for each, the F1 averaged over hosts, and with `--cv` a 5-fold cross-validated
 F1 for the tuned thresholds: for each fold (whole hosts, never split), the
 thresholds that score best on the other four folds are chosen and scored on it.
 
-    .venv/bin/python bench/extraction.py [--dataset DIR | --set NAME] [--repeat 1] [--worst 0]
-                                         [--per-host] [--cv]
+`--all` scores the five sets in one run and adds the leave-one-set-out F1 of each: the
+thresholds and switchable rules of GRID that score best on the other four sets (their F1
+averaged, each set weighing the same) are chosen and scored on the set left out. It also
+prints the title accuracy on the sets with reference titles (bench/loso.py).
+
+    .venv/bin/python bench/extraction.py [--dataset DIR | --set NAME | --all] [--external DIR]
+                                         [--repeat 1] [--worst 0] [--per-host] [--cv]
 """
 from __future__ import annotations
 
@@ -33,14 +40,17 @@ sys.path.insert(0, str(ROOT))
 
 import trafilatura                                  # noqa: E402
 
+from bench import datasets, loso                    # noqa: E402
 from bench.shingles import page_counts, score       # noqa: E402
 from pipelines.clean import boilerplate     # noqa: E402
 from pipelines.clean import sitetemplate     # noqa: E402
 from pipelines.clean.savedpages import extract_files     # noqa: E402
 
 DEFAULT_DATASET = ROOT.parent / "shared" / "datasets" / "article-extraction-benchmark"
-SETS = {"benchmark": DEFAULT_DATASET, "newspaper4k": ROOT / "bench" / "data" / "newspaper4k"}
+SETS = {"benchmark": DEFAULT_DATASET, "newspaper4k": ROOT / "bench" / "data" / "newspaper4k",
+        "l3s-gn1": None, "dragnet": None, "cleaneval": None}       # None: read by bench/datasets.py
 FOLDS = 5
+WARM_UP = 8               # pages of the untimed pass
 # the project's tuned thresholds and the values cross-validation chooses among
 GRID = {(boilerplate, "LINK_SHARE"): (0.6, 0.8, 1.01), (boilerplate, "SHORT"): (20, 40, 60),
         (sitetemplate, "MIN_PAGES"): (2, 3), (boilerplate, "MENU_SHARE"): (0.5, 1.01),
@@ -61,6 +71,16 @@ def load_dataset(folder: Path) -> list[tuple[str, str, str, bytes]]:
             sys.exit(f"error: benchmark incomplete: {html} is missing")
         pages.append((page_id, item["url"], item.get("articleBody") or "", gzip.decompress(html.read_bytes())))
     return pages
+
+
+def load_set(name: str, external: Path = datasets.EXTERNAL) -> list:
+    """A known set's pages; pages without a reference text are left out (nothing to score)."""
+    if SETS[name] is not None:
+        return load_dataset(SETS[name])
+    reason = datasets.missing(name, external)
+    if reason:
+        sys.exit(f"error: set {name} not found: {reason}")
+    return [page for page in datasets.load(name, external) if page[2].strip()]
 
 
 def host(url: str) -> str:
@@ -87,10 +107,11 @@ SYSTEMS = {"newsarchive": project, "trafilatura " + trafilatura.__version__: pla
 
 def run(pages, repeat: int) -> dict[str, dict]:
     """Each system's predictions and total seconds; hosts alternate between systems. One untimed
-    pass first: one-time set-up costs (htmldate's date parser loads its languages once per
-    process, about 0.5 s) would otherwise weigh on a small set's pages per second."""
+    pass over a few pages first: one-time set-up costs (htmldate's date parser loads its
+    languages once per process, about 0.5 s) would otherwise weigh on a small set's pages per
+    second."""
     for system in SYSTEMS.values():
-        system(pages)
+        system(pages[:WARM_UP])
     results = {name: {"texts": [""] * len(pages), "seconds": 0.0, "cpu": 0.0} for name in SYSTEMS}
     for indexes in by_host(pages).values():
         group = [pages[i] for i in indexes]
@@ -141,15 +162,24 @@ def _with(setting: dict, call):
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--dataset", type=Path, help="a folder laid out like the benchmark")
+    parser.add_argument("--dataset", type=Path, help="a folder laid out like the benchmark (with --all: the benchmark's)")
     parser.add_argument("--set", choices=SETS, default="benchmark", help="a known evaluation set")
+    parser.add_argument("--all", action="store_true", help="the five sets, with leave-one-set-out F1")
+    parser.add_argument("--external", type=Path, default=datasets.EXTERNAL,
+                        help="the folder holding the public sets' checkouts (bench/datasets.py)")
+    parser.add_argument("--limit", type=int, default=0, help="only the first N pages of each set (a quick look)")
     parser.add_argument("--repeat", type=int, default=1, help="time each page this many times")
     parser.add_argument("--worst", type=int, default=0, help="also list the N pages the project scores worst on")
     parser.add_argument("--per-host", action="store_true", help="also print each host's F1")
     parser.add_argument("--cv", action="store_true", help="also print the 5-fold cross-validated F1")
     args = parser.parse_args(argv)
-    dataset = args.dataset or SETS[args.set]
-    pages = load_dataset(dataset)
+    if args.all:
+        return all_sets(args)
+    if args.dataset:
+        dataset, pages = args.dataset, load_dataset(args.dataset)
+    else:
+        dataset, pages = args.set, load_set(args.set, args.external)
+    pages = pages[:args.limit] if args.limit else pages
     results = run(pages, max(1, args.repeat))
     truths = [truth for _, _, truth, _ in pages]
     print(f"{len(pages)} pages ({len(by_host(pages))} hosts) from {dataset}")
@@ -171,6 +201,47 @@ def main(argv: list[str] | None = None) -> int:
     if args.worst:
         _print_worst(pages, results[names[0]]["texts"], results[names[1]]["texts"], args.worst)
     return 0
+
+
+def all_sets(args) -> int:
+    """The five sets: each system's P/R/F1 and speed, the leave-one-set-out F1, title accuracy."""
+    sets = {name: load_set(name, args.external) for name in SETS if name != "benchmark"}
+    sets = {"benchmark": load_dataset(args.dataset or DEFAULT_DATASET)} | sets
+    if args.limit:
+        sets = {name: pages[:args.limit] for name, pages in sets.items()}
+    truths = {name: [truth for _, _, truth, _ in pages] for name, pages in sets.items()}
+    names = list(SYSTEMS)
+    grid, texts, rows = [], {}, {}
+    print(f"{'set':<12} {'pages':>5} {'hosts':>5}  {'system':<20} {'P':>6} {'R':>6} {'F1':>6} "
+          f"{'host F1':>7} {'per CPU s':>9}")
+    for name, pages in sets.items():
+        results = run(pages, 1)
+        for system in names:
+            s = score(zip(truths[name], results[system]["texts"]))
+            print(f"{name:<12} {len(pages):5d} {len(by_host(pages)):5d}  {system:<20} {s.precision:6.3f} "
+                  f"{s.recall:6.3f} {s.f1:6.3f} {host_f1(pages, results[system]['texts']):7.3f} "
+                  f"{len(pages) / results[system]['cpu']:9.1f}")
+        if args.per_host:
+            _print_hosts(pages, results[names[0]]["texts"], results[names[1]]["texts"])
+        grid, texts[name], rows[name] = loso.texts_by_setting(pages)
+    chosen = loso.leave_one_set_out(truths, grid, texts)
+    print(f"\nleave-one-set-out ({len(grid)} settings; each set scored with the one best on the other four)")
+    for name, (f1, setting) in chosen.items():
+        print(f"{name:<12} F1 {f1:.3f}  chosen: {loso.label(setting)}")
+    _print_titles(sets, rows)
+    return 0
+
+
+def _print_titles(sets, rows) -> None:
+    """Title accuracy where the set has reference titles: equal after whitespace, and equal in
+    words (case and punctuation aside)."""
+    for name, pages in sets.items():
+        pairs = [(page.title, row.get("title") or "") for page, row in zip(pages, rows[name])
+                 if getattr(page, "title", None)]
+        if pairs:
+            strict = sum(" ".join(a.split()) == " ".join(b.split()) for a, b in pairs) / len(pairs)
+            loose = sum(boilerplate.words(a) == boilerplate.words(b) for a, b in pairs) / len(pairs)
+            print(f"title, {name}: {strict:.3f} strict, {loose:.3f} same words ({len(pairs)} pages)")
 
 
 def _print_hosts(pages, ours, theirs) -> None:

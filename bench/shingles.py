@@ -40,13 +40,13 @@ class Score:
     pages: int
 
 
-def score(pairs: Iterable[tuple[str, str]]) -> Score:
-    """Score (truth, predicted) text pairs, one per page."""
+def score(pairs: Iterable[tuple[str, str]], counts=page_counts) -> Score:
+    """Score (truth, predicted) text pairs, one per page (`counts`: page_counts or a cache of it)."""
     precisions, recalls = [], []
     pages = 0
     for truth, predicted in pairs:
         pages += 1
-        tp, fp, fn = page_counts(truth, predicted)
+        tp, fp, fn = counts(truth, predicted)
         if tp + fp > 0:
             precisions.append(tp / (tp + fp))
         if tp + fn > 0:

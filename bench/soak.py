@@ -162,7 +162,7 @@ def median_seconds(call, repeat: int = 5) -> tuple[float, float]:
 READS = ("history", "show", "status", "export", "report", "baseline")
 
 
-def reads(store_uri: str, site: str, url: str, sites_dir: Path, scratch: Path) -> dict:
+def reads(store_uri: str, site: str, url: str, sites_dir: Path, scratch: Path, repeat: int = 5) -> dict:
     """Latency of each read, as the CLI command does it (tables opened anew): wall and CPU."""
     now = datetime.now(timezone.utc)
     sites = load_sites(sites_dir)[0]
@@ -176,7 +176,7 @@ def reads(store_uri: str, site: str, url: str, sites_dir: Path, scratch: Path) -
     }
     found = {}
     for name in READS:
-        found[name], found[f"{name}_cpu"] = median_seconds(calls[name])
+        found[name], found[f"{name}_cpu"] = median_seconds(calls[name], repeat)
     return found
 
 
@@ -271,8 +271,8 @@ def early_copy(store_dir: Path) -> Path:
 
 
 def compare(folder: Path, sites: int, runs: int, repeat: int) -> None:
-    """Side by side, in turns (the machine's load falls on both alike): the reads, and the publish
-    and check steps of `repeat` further runs, on the store as it was after run EARLY and after
+    """Side by side, in turns (the machine's load falls on both alike): the reads (median of 3
+    each turn), and the publish and check steps of `repeat` further runs, on the store as it was after run EARLY and after
     the last run. Prints medians and the ratio last / early."""
     captures, articles, journal = base_run(folder)
     sites_dir, names = make_sites(folder, sites)
@@ -297,7 +297,7 @@ def compare(folder: Path, sites: int, runs: int, repeat: int) -> None:
                 steps.publish(site, run_name(number), settings)
             with measured(spent, "check"):
                 steps.check(site, run_name(number), settings, kind="scheduled")
-            for key, value in {**spent, **reads(settings.store_uri, names[0], url, sites_dir, folder)}.items():
+            for key, value in {**spent, **reads(settings.store_uri, names[0], url, sites_dir, folder, 3)}.items():
                 figures[name].setdefault(key, []).append(value)
     print(f"# compare: {sites} site(s); the store after run {EARLY} and after run {runs}, "
           f"{repeat} turns each; medians, seconds")

@@ -1,7 +1,10 @@
 """Export article versions for research: Parquet, JSON lines or CSV, streamed in
-batches so memory stays flat whatever the archive's size. Every row carries
-where its capture lives (WARC key, offset, length, record id) and a replay path
-(`<timestamp>/<url>`, served by pywb under `/<collection>/`)."""
+batches. Every row carries where its capture lives (WARC key, offset, length, record
+id), a replay path (`<timestamp>/<url>`, served by pywb under `/<collection>/`) and
+what the captures say of its article (pipelines/archive/states.py): `current` (this is
+the content the article's latest capture showed), `last_seen` (that capture's time),
+`alternating` and `variants` (the version numbers it alternates between). Those come
+from a summary of one row per article, held while the versions stream."""
 from __future__ import annotations
 
 import json
@@ -24,10 +27,12 @@ BATCH_ROWS = 20_000
 
 def export(reader: ArchiveReader, out: Path, fmt: str, site: str | None = None,
            since: datetime | None = None, until: datetime | None = None,
-           progress: Callable[[int], None] | None = None, keep: RowFilter | None = None) -> int:
+           progress: Callable[[int], None] | None = None, current: bool = False,
+           keep: RowFilter | None = None) -> int:
     """Write the matching versions to `out`; returns the number of rows.
-    since/until select on publication time: [since, until). `keep` drops rows from each batch
-    (the command line's: withheld articles)."""
+    since/until select on publication time: [since, until); `current` keeps only each
+    article's current content (the newest version as captured); `keep` drops rows from each
+    batch (the command line's: withheld articles)."""
     if fmt not in FORMATS:
         raise ValueError(f"unknown format {fmt!r} (choose from {', '.join(FORMATS)})")
     dataset = reader.dataset(site=site)       # one site: its partition's files alone
@@ -35,7 +40,12 @@ def export(reader: ArchiveReader, out: Path, fmt: str, site: str | None = None,
     scanner = dataset.scanner(filter=_filter(reader, site, since, until), batch_size=BATCH_ROWS,
                               batch_readahead=0, fragment_readahead=0, use_threads=False,
                               fragment_scan_options=ds.ParquetFragmentScanOptions(pre_buffer=False))
-    batches = (_with_replay_path(b) for b in (keep(b) if keep else b for b in scanner.to_batches()) if b.num_rows)
+    summary = _summary(reader, site)
+    scanned = (keep(b) if keep else b for b in scanner.to_batches())
+    batches = (_with_states(_with_replay_path(b), summary) for b in scanned if b.num_rows)
+    if current:
+        batches = (b.filter(b.column("current")) for b in batches)
+        batches = (b for b in batches if b.num_rows)
     writer = {"parquet": _write_parquet, "jsonl": _write_jsonl, "csv": _write_csv}[fmt]
     return writer(out, batches, progress or (lambda n: None))
 
@@ -65,6 +75,28 @@ def _with_replay_path(batch: pa.RecordBatch) -> pa.RecordBatch:
     stamps = pc.strftime(seconds, format="%Y%m%d%H%M%S", locale="C")
     replay = pc.binary_join_element_wise(stamps, batch.column("url"), "/")
     return batch.append_column("replay_path", replay)
+
+
+def _summary(reader: ArchiveReader, site: str | None) -> pa.Table:
+    """One row per article: its current content, last sighting, alternation and variants."""
+    now = reader.current(site)
+    return pa.table({
+        "key": pa.array((now["article_id"] + "\x1f" + now["content_hash"]).tolist(), pa.string()),
+        "article_id": pa.array(now["article_id"].tolist(), pa.string()),
+        "last_seen": pa.array(now["last_seen"].tolist(), pa.timestamp("us", tz="UTC")),
+        "alternating": pa.array(now["alternating"].tolist(), pa.bool_()),
+        "variants": pa.array(now["variants"].tolist(), pa.list_(pa.int32())),
+    })
+
+
+def _with_states(batch: pa.RecordBatch, summary: pa.Table) -> pa.RecordBatch:
+    keys = pc.binary_join_element_wise(batch.column("article_id"), batch.column("content_hash"), "\x1f")
+    current = pc.fill_null(pc.is_in(keys, value_set=summary["key"]), False)
+    found = pc.index_in(batch.column("article_id"), value_set=summary["article_id"])
+    for name in ("current", "last_seen", "alternating", "variants"):
+        column = current if name == "current" else pc.take(summary[name], found)
+        batch = batch.append_column(name, column.combine_chunks() if hasattr(column, "combine_chunks") else column)
+    return batch
 
 
 def _write_parquet(out: Path, batches, progress) -> int:
@@ -105,11 +137,11 @@ def _write_jsonl(out: Path, batches, progress) -> int:
 
 
 def _flatten_lists(batch: pa.RecordBatch) -> pa.RecordBatch:
-    """CSV has no lists: authors become "A; B"."""
+    """CSV has no lists: authors become "A; B", variants "1; 2"."""
     columns = []
     for column in batch.columns:
         if pa.types.is_list(column.type):
-            column = pa.array(["; ".join(v or []) for v in column.to_pylist()], pa.string())
+            column = pa.array(["; ".join(map(str, v or [])) for v in column.to_pylist()], pa.string())
         columns.append(column)
     return pa.RecordBatch.from_arrays(columns, names=batch.schema.names)
 

@@ -11,20 +11,22 @@ DuckDB, Polars or pyarrow query directly.
 """
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.dataset as ds
 from deltalake import DeltaTable
+from deltalake.exceptions import DeltaError
 
 from newsarchive.errors import ArchiveNotFound
-from pipelines.archive import tables
+from pipelines.archive import sightings, states, tables
 from pipelines.archive.filestats import newest_extractor
 from pipelines.archive.moments import parse_as_of, parse_time
 from pipelines.store import Store, open_store
 from pipelines.archive.ids import article_id
+from pipelines.archive.writer import change_kind
 
 
 def eq(name: str, value, cast: bool = True) -> pc.Expression:
@@ -69,45 +71,70 @@ def _may_hold(stats: dict | None, value: str) -> bool:
 
 
 def newest_versions(versions: pd.DataFrame) -> pd.DataFrame:
-    """The version of each article the archive shows, among `versions` (the versions seen by
-    the moment asked about: article_id, version, fetched_at): one row per article."""
+    """The newest version of each article among `versions` (article_id, version): one row per
+    article. The search index's rule for the version shown; `ArchiveReader.current` reads the
+    latest capture instead (reverts included), which the index does not follow yet."""
     return versions.sort_values("version").groupby("article_id", as_index=False).tail(1)
 
 
-def open_archive(store: Store | str, as_of: int | str | datetime | None = None) -> "ArchiveReader":
-    return ArchiveReader(store if isinstance(store, Store) else open_store(store), as_of)
+def open_archive(store: Store | str, as_of: int | str | datetime | None = None,
+                 window: timedelta = states.ALTERNATION_WINDOW) -> "ArchiveReader":
+    return ArchiveReader(store if isinstance(store, Store) else open_store(store), as_of, window)
 
 
 class ArchiveReader:
-    def __init__(self, store: Store, as_of: int | str | datetime | None = None):
+    """`as_of` reads the archive as it was: a version of the articles table (the captures as
+    they were until the next articles commit) or a moment; `window` is the alternation
+    window (pipelines/archive/states.py). A reader reads each table at the snapshot it first
+    opened: its answers agree with each other, and a question asked again opens nothing."""
+
+    def __init__(self, store: Store, as_of: int | str | datetime | None = None,
+                 window: timedelta = states.ALTERNATION_WINDOW):
         self.store = store
         self.as_of = parse_as_of(as_of)
+        self.window = window
+        self._datasets: dict[tuple, ds.Dataset] = {}
+        self._extractor: list[str | None] = []
 
     # -- tables ---------------------------------------------------------------------
     def table(self, key: str = tables.ARTICLES_TABLE) -> DeltaTable:
         table = tables.open_table(self.store, key)
         if table is None:
             raise ArchiveNotFound(f"no archive table {key!r} in {self.store.uri}")
-        if self.as_of is not None:
-            table.load_as_version(self.as_of)
+        as_of = self.as_of
+        if isinstance(as_of, int) and key != tables.ARTICLES_TABLE:
+            as_of = self._until_next_articles_commit()
+        if as_of is not None:
+            table.load_as_version(as_of)
         return table
+
+    def _until_next_articles_commit(self) -> datetime | None:
+        """The moment before the articles table's version after `as_of` (None: there is none)."""
+        following = tables.open_table(self.store, tables.ARTICLES_TABLE)
+        if following is None or following.version() <= self.as_of:
+            return None
+        following.load_as_version(self.as_of + 1)
+        stamp = following.history(limit=1)[0]["timestamp"]
+        return datetime.fromtimestamp((stamp - 1) / 1000, tz=timezone.utc)
 
     def dataset(self, key: str = tables.ARTICLES_TABLE, site: str | None = None) -> ds.Dataset:
         """The table's rows (of one site's partition: its files alone, the others never opened)."""
-        return self.table(key).to_pyarrow_dataset(
-            file_pruning_predicate=[(tables.PARTITION, "=", site)] if site else None)
+        if (key, site) not in self._datasets:
+            self._datasets[(key, site)] = self.table(key).to_pyarrow_dataset(
+                file_pruning_predicate=[(tables.PARTITION, "=", site)] if site else None)
+        return self._datasets[(key, site)]
 
     def extractor(self) -> str | None:
         """The extractor whose output is read by default: the one of the newest version row
         (from the files' statistics when they tell, else from the rows)."""
-        known, extractor = newest_extractor(self.table())
-        if known:
-            return extractor
-        data = self.dataset().to_table(columns=["extractor", "fetched_at"])
-        if not data.num_rows:
-            return None
-        newest = pc.index(data["fetched_at"], pc.max(data["fetched_at"])).as_py()
-        return str(data["extractor"][newest].as_py())
+        if not self._extractor:
+            known, extractor = newest_extractor(self.table())
+            if not known:
+                data = self.dataset().to_table(columns=["extractor", "fetched_at"])
+                newest = pc.index(data["fetched_at"], pc.max(data["fetched_at"])).as_py() if data.num_rows else None
+                extractor = None if newest is None else str(data["extractor"][newest].as_py())
+            self._extractor.append(extractor)
+        return self._extractor[0]
 
     # -- articles and versions ---------------------------------------------------------
     def versions(self, site: str | None = None, extractor: str | None = None,
@@ -117,41 +144,70 @@ class ArchiveReader:
         return self.dataset(site=site).to_table(filter=expr, columns=columns).to_pandas()
 
     def articles(self, site: str | None = None) -> pd.DataFrame:
-        """The newest version of every article."""
+        """The newest version of every article: the content its latest capture showed (after a
+        revert, the older content), with when that state began (`current_since`), when the
+        article was last seen, and its alternation flag and variants (version numbers)."""
         frame = self.versions(site)
         if frame.empty:
             return frame
-        return newest_versions(frame).reset_index(drop=True)
+        now = self.current(site, frame).drop(columns=["version"])
+        return frame.merge(now, on=["article_id", "content_hash"]).reset_index(drop=True)
+
+    def current(self, site: str | None = None, versions: pd.DataFrame | None = None) -> pd.DataFrame:
+        """Per article: the content (`content_hash`, `version`) of its latest capture,
+        `current_since`, `last_seen`, `alternating` and `variants` (sorted version numbers)."""
+        if versions is None:
+            versions = self.versions(site, columns=[*sightings.VERSION_COLUMNS, "version"])
+        seen = sightings.as_read(sightings.from_captures(self._captures(site=site)), versions)
+        now = states.current(states.states(seen), self.window)
+        numbers = {(a, h): v for a, h, v in zip(versions["article_id"], versions["content_hash"], versions["version"])}
+        now["version"] = [numbers[(a, h)] for a, h in zip(now["article_id"], now["content_hash"])]
+        now["variants"] = [sorted(numbers[(a, h)] for h in hashes)
+                           for a, hashes in zip(now["article_id"], now["variant_hashes"])]
+        return now.drop(columns=["variant_hashes"])
 
     def captures(self, site: str | None = None) -> pd.DataFrame:
         return self.dataset(tables.CAPTURES_TABLE, site).to_table().to_pandas()
 
     def history(self, url: str) -> pd.DataFrame:
-        """The versions of one article, oldest first, with when each was first and last seen."""
-        frame = self._versions_of(url)
-        seen = self._sightings(frame["article_id"].iloc[0])
-        frame["first_seen"] = frame["fetched_at"]
-        frame["last_seen"] = frame["fetched_at"]
-        for i, row in frame.iterrows():
-            moments = seen.get(row["content_hash"], [])
-            if moments:
-                frame.at[i, "first_seen"] = min([row["fetched_at"], *moments])
-                frame.at[i, "last_seen"] = max([row["fetched_at"], *moments])
-        return frame.sort_values("version").reset_index(drop=True)
+        """The states one article was seen in, in capture order (A, B, A, B ...): one row per
+        state with its `version`, the `change` from the state before, `returns` (a return to
+        content seen before), `first_seen`, `last_seen`, `sightings`, and the article's
+        `alternating` flag with `variant` marking the states of its variants."""
+        return self._history(url)[0]
+
+    def _history(self, url: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """history(url), and the article's sightings."""
+        versions = self._versions_of(url)
+        seen = sightings.as_read(sightings.from_captures(self._captures(versions=versions)), versions)
+        sequence = states.states(seen)
+        variants = states.alternation(sequence, self.window)
+        frame = sequence.merge(versions, on=["article_id", "content_hash"], how="left")
+        frame = frame.sort_values("state").reset_index(drop=True)
+        rows = frame.to_dict("records")
+        frame["change"] = [change_kind(before, row) for before, row in zip([None, *rows], rows)]
+        frame["alternating"] = bool(variants)
+        frame["variant"] = frame["content_hash"].isin(variants)
+        return frame, seen
 
     def show(self, url: str, at: str | datetime | None = None, version: int | None = None) -> dict:
-        """One version: a given number, the one current at a given time, or the newest."""
-        frame = self._versions_of(url).sort_values("version")
+        """One version: a given number, the content captured last at or before a given time,
+        or the content captured last. With a time (or none), `seen_at` is when that capture
+        was made and `state`, `returns` place it in the article's history."""
         if version is not None:
+            frame = self._versions_of(url)
             frame = frame[frame["version"] == version]
             if frame.empty:
                 raise ArchiveNotFound(f"{url} has no version {version}")
-        elif at is not None:
-            moment = parse_time(at) if isinstance(at, str) else at
-            frame = frame[frame["fetched_at"] <= pd.Timestamp(moment)]
-            if frame.empty:
-                raise ArchiveNotFound(f"{url} was not archived yet at {moment.isoformat()}")
-        return frame.iloc[-1].to_dict()
+            return frame.iloc[0].to_dict()
+        frame, seen = self._history(url)
+        moment = seen["fetched_at"].max() if at is None else pd.Timestamp(parse_time(at) if isinstance(at, str) else at)
+        frame = frame[frame["first_seen"] <= moment]
+        if frame.empty:
+            raise ArchiveNotFound(f"{url} was not archived yet at {moment.isoformat()}")
+        row = frame.iloc[-1].to_dict()
+        row["seen_at"] = seen.loc[seen["fetched_at"] <= moment, "fetched_at"].max()
+        return row
 
     def _versions_of(self, url: str) -> pd.DataFrame:
         """Find an article by its canonical URL (any form) or by a URL it was fetched from."""
@@ -168,15 +224,20 @@ class ArchiveReader:
             data = scan(base, article_id=sorted(ids)[0], extractor=extractor)
         return data.to_pandas()
 
-    def _sightings(self, aid: str) -> dict[str, list]:
-        """content hash -> times a capture showed it (full responses and revisits)."""
+    def _captures(self, site: str | None = None, versions: pd.DataFrame | None = None) -> pd.DataFrame:
+        """The capture rows (sightings.CAPTURE_COLUMNS) that can show an article: of a site (or
+        every site), or of the articles in `versions`: their responses, and the revisits of
+        the URLs those were fetched from."""
         try:
-            caps = scan(self.dataset(tables.CAPTURES_TABLE), ["content_hash", "fetched_at"], article_id=aid)
-        except ArchiveNotFound:
-            return {}
-        seen: dict[str, list] = {}
-        for row in caps.to_pylist():
-            if row["content_hash"]:
-                seen.setdefault(row["content_hash"], []).append(pd.Timestamp(row["fetched_at"]))
-        return seen
-
+            dataset = self.dataset(tables.CAPTURES_TABLE, site if versions is None else None)
+        except (ArchiveNotFound, DeltaError):
+            return pd.DataFrame(columns=sightings.CAPTURE_COLUMNS)
+        columns = sightings.CAPTURE_COLUMNS
+        if versions is None:
+            expr = pc.field("article_id").is_valid() | eq("record_type", "revisit")
+            return dataset.to_table(filter=expr, columns=columns).to_pandas()
+        parts = [scan(dataset, columns, article_id=aid) for aid in sorted(set(versions["article_id"]))]
+        urls = set(pa.concat_tables(parts)["url"].to_pylist()) | set(versions["url"])
+        parts += [scan(dataset, columns, url=url, record_type="revisit") for url in sorted(urls)]
+        found = pa.concat_tables(parts).to_pandas()
+        return found.drop_duplicates("record_id").reset_index(drop=True)

@@ -1,8 +1,9 @@
 """Schemas of the archive's Delta tables, shared by the clean, publish and read sides.
 
-`articles` holds one row per version of an article (per extractor); `captures`
-one row per fetched URL. When a version was first and last seen is read from
-the captures that showed its content, so the archive stays append-only.
+`articles` holds one row per version (distinct content) of an article, per extractor;
+`captures` one row per fetched URL. Which content the site showed when, returns to an
+earlier content included, is read from the captures that showed it, so the archive
+stays append-only (pipelines/archive/sightings.py).
 
 `ARTICLES` is the article record: the clean step's `Article` holds its page fields
 (pipelines.clean.extract) and `article_row` adds the rest (pipelines.clean.step);
@@ -38,7 +39,7 @@ CAPTURES = pa.schema([
     ("warc_offset", pa.int64()),
     ("warc_length", pa.int64()),
     ("article_id", pa.string()),         # set when the capture yielded (or revisited) an article
-    ("content_hash", pa.string()),       # ... and which version's content it showed
+    ("content_hash", pa.string()),       # ... and which version's content it showed (revisits: a hint)
     ("skip_reason", pa.string()),        # why it did not, otherwise
 ])
 

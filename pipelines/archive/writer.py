@@ -1,7 +1,9 @@
 """The versioned archive, write side: Delta Lake tables `articles` and `captures`.
 
-An article gets a new version only when its cleaned content changed; versions are
-numbered in capture order. Rows are upserted on (article id, content hash,
+An article gets a new version only for a cleaned content it never had; versions are
+numbered in the order their contents were first captured. A return to an earlier content
+is a sighting of that version: the sequence of states (A, B, A ...) is read from the
+captures (pipelines/archive/sightings.py, states.py). Rows are upserted on (article id, content hash,
 extractor). Each publish makes at most one commit per table, planned and
 committed on one table snapshot and tagged with the publish id: when another
 writer has committed to the same site since, the commit fails and the plan is
@@ -176,15 +178,15 @@ class Archive:
 
     @contextmanager
     def _planned_captures(self, table: DeltaTable, site: str, captures: RunRows):
-        """The capture rows to write (a local Parquet file): revisits resolved, captures already
-        stored left out."""
-        revisits = {url for url, kind in zip(captures.column("url"), captures.column("record_type"))
-                    if kind == "revisit"}
-        by_url = self.latest_by_url(site, revisits) if revisits else {}
+        """The capture rows to write (a local Parquet file): revisits resolved where the capture
+        they confirm is known, captures already stored left out."""
+        revisits = {(url, digest) for url, digest, kind in zip(captures.column("url"), captures.column("payload_digest"),
+                                                               captures.column("record_type")) if kind == "revisit"}
+        known = stored_payloads(table, site, revisits) if revisits else {}
         stored = stored_records(table, site, set(captures.column("run_id")))
         with StagedParquet(tables.CAPTURES) as planned:
             for rows in captures.slices("url"):
-                planned.extend(row for row in resolve_revisits(rows, by_url) if row["record_id"] not in stored)
+                planned.extend(row for row in resolve_revisits(rows, known) if row["record_id"] not in stored)
         try:
             yield planned
         finally:
@@ -208,19 +210,6 @@ class Archive:
         if not extractor:
             return None
         return tables.site_rows(table, site, VERSIONING_COLUMNS, [("extractor", "=", extractor)])
-
-    def latest_by_url(self, site: str, urls: set[str]) -> dict[str, dict]:
-        """url -> (article_id, content_hash) of its newest version, whatever the extractor, for `urls`."""
-        table = self.table(tables.ARTICLES_TABLE)
-        if table is None:
-            return {}
-        data = tables.site_rows(table, site, ["url", "article_id", "content_hash", "fetched_at"],
-                                [("url", "in", sorted(urls))])
-        newest: dict[str, dict] = {}
-        for row in data.to_pylist():
-            if row["url"] not in newest or row["fetched_at"] > newest[row["url"]]["fetched_at"]:
-                newest[row["url"]] = row
-        return newest
 
 
 def split_changes(planned: list[dict], history: dict[str, list[dict]], changes: StoredChanges) -> list[dict]:
@@ -318,14 +307,40 @@ def plan_versions(fetches: list[dict], history: dict[str, list[dict]]) -> tuple[
     return planned, counts
 
 
-def resolve_revisits(captures: list[dict], by_url: dict[str, dict]) -> list[dict]:
-    """A revisit record says the URL's payload is unchanged since its previous capture:
-    it counts as a sighting of that URL's newest article version."""
+def stored_payloads(table: DeltaTable, site: str, revisits: set[tuple]) -> dict[tuple, dict]:
+    """(url, payload digest) -> the article and content the stored response with that URL and
+    digest showed, for the (url, digest) pairs of `revisits`."""
+    urls = sorted({url for url, _digest in revisits})
+    digests = sorted({digest for _url, digest in revisits if digest})
+    if not digests:
+        return {}
+    # the originals only: a page re-crawled every day adds revisits and new payloads, not rows read here
+    data = tables.site_rows(table, site, ["url", "payload_digest", "record_type", "article_id", "content_hash",
+                                          "fetched_at"],
+                            [("record_type", "=", "response"), ("url", "in", urls), ("payload_digest", "in", digests)])
+    return _payloads(sorted(data.to_pylist(), key=lambda row: row["fetched_at"]))
+
+
+def _payloads(rows: list[dict]) -> dict[tuple, dict]:
+    found: dict[tuple, dict] = {}
+    for row in rows:
+        if row.get("record_type") != "revisit" and row.get("content_hash"):
+            found.setdefault((row["url"], row["payload_digest"]), row)
+    return found
+
+
+def resolve_revisits(captures: list[dict], known: dict[tuple, dict]) -> list[dict]:
+    """A revisit (identical payload, or a 304 to a conditional re-check) carries the payload
+    digest of the capture it confirms: it gets that response's article and content, when the
+    response is stored or in the same run. A hint for queries on the table; readers resolve
+    revisits themselves, whatever order the runs were published in
+    (pipelines/archive/sightings.py)."""
+    known = {**_payloads(sorted(captures, key=lambda row: row["fetched_at"])), **known}
     resolved = []
     for row in captures:
-        known = by_url.get(row["url"]) if row.get("record_type") == "revisit" else None
-        if known and not row.get("article_id"):
-            row = {**row, "article_id": known["article_id"], "content_hash": known["content_hash"]}
+        original = known.get((row["url"], row.get("payload_digest"))) if row.get("record_type") == "revisit" else None
+        if original and not row.get("article_id"):
+            row = {**row, "article_id": original["article_id"], "content_hash": original["content_hash"]}
         resolved.append(row)
     return resolved
 

@@ -57,10 +57,11 @@ def link_texts(tree) -> dict[str, set[str]]:
     return index
 
 
-def prune(body, links: dict[str, set[str]], repeated: frozenset[str] = frozenset()) -> None:
+def prune(body, links: dict[str, set[str]], repeated: frozenset[str] = frozenset()) -> list[str]:
     """Remove boilerplate paragraphs from trafilatura's body element in place; `repeated`
-    holds the normalised texts of the page's blocks that repeat across its site."""
-    _drop_leading_headings(body)
+    holds the normalised texts of the page's blocks that repeat across its site. Returns the
+    texts of the headings that stood before the first paragraph (the headline, the standfirst)."""
+    headings = _drop_leading_headings(body)
     blocks = [(block, TEXT(block)) for block in body.iter(*BLOCKS)]
     if repeated and _mostly_repeated(blocks, repeated):
         repeated = frozenset()
@@ -68,14 +69,20 @@ def prune(body, links: dict[str, set[str]], repeated: frozenset[str] = frozenset
         normalised = words(text)
         if normalised in repeated or _is_links(normalised, links) or _is_call_to_action(text, normalised):
             remove(block)
+    return headings
 
 
 def is_menu(body) -> bool:
-    """Whether most of the body's words stand in lines of a few words (menu entries), each
-    block's lines counted apart (a menu can come back as one paragraph of many lines)."""
+    """Whether most of the body's words stand in lines of a few words (menu entries)."""
+    return menu_share(body) > MENU_SHARE
+
+
+def menu_share(body) -> float:
+    """The share of the body's words in lines of a few words, each block's lines counted apart
+    (a menu can come back as one paragraph of many lines)."""
     counts = [len(WORD.findall(line)) for block in body.iter(*BLOCKS) for line in TEXT(block).splitlines()]
     total = sum(counts)
-    return total > 0 and sum(n for n in counts if n <= MENU_WORDS) > MENU_SHARE * total
+    return sum(n for n in counts if n <= MENU_WORDS) / total if total else 0.0
 
 
 def _mostly_repeated(blocks, repeated: frozenset[str]) -> bool:
@@ -84,11 +91,14 @@ def _mostly_repeated(blocks, repeated: frozenset[str]) -> bool:
     return total > 0 and sum(n for n, found in counts if found) > MOSTLY_REPEATED * total
 
 
-def _drop_leading_headings(body) -> None:
+def _drop_leading_headings(body) -> list[str]:
+    dropped = []
     for child in list(body):
         if child.tag != "head":
-            return
+            break
+        dropped.append(" ".join(TEXT(child).split()))
         remove(child)
+    return [text for text in dropped if text]
 
 
 def _is_links(text: str, links: dict[str, set[str]]) -> bool:

@@ -29,8 +29,9 @@ from pipelines.clean import sitetemplate
 from pipelines.clean.decode import decode_page
 from pipelines.clean.metadata import Metadata, extract_metadata, parse_date, split_authors  # noqa: F401  (part of this module's API)
 
-EXTRACTOR_VERSION = "newsarchive-extract/5 trafilatura/" + trafilatura.__version__
+EXTRACTOR_VERSION = "newsarchive-extract/6 trafilatura/" + trafilatura.__version__
 MIN_TEXT_CHARS = 200
+TITLE_WORDS = 12                  # of a body's opening line that titles a page stating no title
 MAX_PAGE_BYTES = 8_000_000        # larger "pages" are data dumps or traps, not articles
 MAX_ELEMENTS = 200_000            # likewise for DOMs built to exhaust a parser
 
@@ -78,16 +79,26 @@ def extract_article(html: bytes | str, url: str, template: sitetemplate.Boilerpl
             meta.sources["body"] = template.label
         # edits the tree: everything that reads it comes first
         _drop_scripts(tree)
-        body = _body(tree, url, links, repeated)
+        body, headings = _body(tree, url, links, repeated)
         text, md = markdown.render(body) if body is not None else ("", "")
     except RecursionError:
         raise NotAnArticle("DOM too deeply nested") from None
     if len(text) < MIN_TEXT_CHARS:
         raise NotAnArticle(f"no article text ({len(text)} characters)")
+    # a page that states no title (no <title>, og:title or lone <h1>; a truncated capture is the
+    # usual case) keeps its article: titled by the heading its body starts with, else by its opening
+    if not meta.title:
+        meta.fill("title", [("body", headings[0] if headings else None), ("body", lambda: opening(text))])
     if not meta.title:
         raise NotAnArticle("no title")
     return Article(**{**vars(meta), "canonical_url": meta.canonical_url or url},
                    url=url, text=text, markdown=md)
+
+
+def opening(text: str) -> str:
+    """The body's first line, cut after TITLE_WORDS words: a title for a page that states none."""
+    words = text.strip().split("\n", 1)[0].split()
+    return " ".join(words[:TITLE_WORDS]) + (" …" if len(words) > TITLE_WORDS else "")
 
 
 def _drop_scripts(tree) -> None:
@@ -101,21 +112,21 @@ def _drop_scripts(tree) -> None:
 
 
 def _body(tree, url: str, links: dict[str, set[str]], repeated: frozenset[str] = frozenset()):
-    """trafilatura's main-content XML with boilerplate paragraphs removed, or None. When the
+    """trafilatura's main-content XML with boilerplate paragraphs removed (or None) and the
+    texts of the headings it started with. When the
     fast mode's pick reads as a menu (mostly blocks of a few words), the page is extracted
     again with trafilatura's comparison pass (readability, jusText); that run shares with the
     first the stages that do not depend on the mode (pipelines.clean.cascade)."""
     try:
         cascade = Cascade(tree, url)
     except (TypeError, ValueError):                # what bare_extraction reads as "no document"
-        return None
+        return None, []
     body = _extract(cascade, fast=True)
     if body is not None and boilerplate.is_menu(body):
         body = _extract(cascade, fast=False)
     if body is None:
-        return None
-    boilerplate.prune(body, links, repeated)
-    return body
+        return None, []
+    return body, boilerplate.prune(body, links, repeated)
 
 
 def _extract(cascade: Cascade, fast: bool):

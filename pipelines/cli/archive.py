@@ -30,21 +30,23 @@ def _refuse_withheld(args, rows) -> None:
 
 def cmd_history(args) -> int:
     from rich.markup import escape
-    from rich.table import Table
-    from rich.text import Text
 
     frame = _reader(args, args.as_of).history(args.url)
     _refuse_withheld(args, frame.to_dict("records"))
-    ui.out().print(f"[bold]{escape(str(frame['canonical_url'].iloc[0]))}[/]\narticle {frame['article_id'].iloc[0]}, "
-              f"extractor {escape(str(frame['extractor'].iloc[0]))}", highlight=False)
-    table = Table(box=None, pad_edge=False)
-    for column in ("version", "change", "first seen", "last seen", "words"):
-        table.add_column(column, no_wrap=True)
-    table.add_column("title", overflow="fold")
-    for _, row in frame.iterrows():
-        table.add_row(str(row["version"]), row["change"], _time(row["first_seen"]), _time(row["last_seen"]),
-                      str(row["word_count"]), Text(row["title"] or ""))
-    ui.out().print(table)
+    out = ui.out()
+    out.print(f"[bold]{escape(str(frame['canonical_url'].iloc[0]))}[/]\narticle {frame['article_id'].iloc[0]}, "
+              f"extractor {escape(str(frame['extractor'].iloc[0]))}; {len(frame)} states, "
+              f"{frame['version'].nunique()} versions", highlight=False)
+    if frame["alternating"].iloc[0]:
+        variants = sorted(set(frame.loc[frame["variant"], "version"]))
+        out.print(f"alternating between versions {', '.join(map(str, variants))} (marked *)", highlight=False)
+    for _, row in frame.iterrows():     # a line per state, its title under it: no column is cut short
+        change = row["change"] + (f", back to v{row['version']}" if row["returns"] else "")
+        captures = f"{row['sightings']} capture{'s' if row['sightings'] != 1 else ''}"
+        out.print(f"{row['state']:>3}  v{row['version']:<3} {'*' if row['variant'] else ' '} {change:<22} "
+                  f"first seen {_time(row['first_seen'])}  last seen {_time(row['last_seen'])}  {captures}, "
+                  f"{row['word_count']} words", highlight=False, markup=False, soft_wrap=True)
+        out.print(f"{'':9}{row['title'] or ''}", highlight=False, markup=False, soft_wrap=True)
     return 0
 
 
@@ -54,11 +56,15 @@ def cmd_show(args) -> int:
     row = _reader(args, args.as_of).show(args.url, at=args.at, version=args.version)
     _refuse_withheld(args, [row])
     ui.out().print(f"[bold]{escape(row['title'] or '')}[/]", highlight=False)
-    ui.out().print(f"version {row['version']} ({row['change']}), first seen {_time(row['fetched_at'])}; "
-              f"by {', '.join(list(row['authors']) if row['authors'] is not None else [])}; published {_time(row['published'])}",
-              highlight=False, markup=False)
+    seen = ""
+    if "state" in row:
+        back = f", back to version {row['version']}" if row["returns"] else ""
+        seen = f"; state {row['state']}{back}, captured {_time(row['seen_at'])}"
+    ui.out().print(f"version {row['version']} ({row['change']}), first seen {_time(row['fetched_at'])}{seen}; "
+                   f"by {', '.join(list(row['authors']) if row['authors'] is not None else [])}; "
+                   f"published {_time(row['published'])}", highlight=False, markup=False)
     ui.out().print(f"capture: {row['warc_key']} @ {row['warc_offset']} ({row['warc_record_id']})\n", highlight=False,
-              markup=False)
+                   markup=False)
     ui.out().print(row["text"], highlight=False, markup=False)
     return 0
 
@@ -67,25 +73,45 @@ def cmd_diff(args) -> int:
     from pipelines.archive import diff as worddiff
 
     reader = _reader(args, args.as_of)
-    history = reader.history(args.url)
-    newest = int(history["version"].max())
-    to_v = args.to_version or newest
-    from_v = args.from_version or max(1, to_v - 1)
-    old, new = (reader.show(args.url, version=v) for v in (from_v, to_v))
+    old, new = _diff_ends(reader, args.url, args.from_version, args.to_version)
+    names = [_end_name(row, end) for row, end in ((old, args.from_version), (new, args.to_version))]
     _refuse_withheld(args, [old, new])
     title_changes = worddiff.word_diff(old["title"], new["title"])
     text_changes = worddiff.word_diff(old["text"], new["text"])
     if args.html:
         args.html.write_text(worddiff.to_html(title_changes + [worddiff.Change("equal", "\n\n")] + text_changes,
-                                              f"{new['title']}: version {from_v} → {to_v}"))
+                                              f"{new['title']}: {names[0]} → {names[1]}"))
         ui.out().print(f"wrote {args.html}")
         return 0
     counted = worddiff.counts(text_changes)
-    ui.out().print(f"[bold]version {from_v} → {to_v}[/]: {counted['delete']} words removed, "
-              f"{counted['insert']} added", highlight=False)
+    ui.out().print(f"[bold]{names[0]} → {names[1]}[/]: {counted['delete']} words removed, "
+                   f"{counted['insert']} added", highlight=False)
     ui.out().print("title: " + worddiff.to_markup(title_changes, context=None), highlight=False)
     ui.out().print(worddiff.to_markup(text_changes, context=None if args.full else 12), highlight=False)
     return 0
+
+
+def _diff_ends(reader, url: str, start, end) -> tuple[dict, dict]:
+    """The two sides of a diff: a version number or the content captured last at a time;
+    by default the latest change as seen (the state before the newest, and the newest)."""
+    def side(which):
+        if isinstance(which, int):
+            return reader.show(url, version=which)
+        return reader.show(url, at=which)
+
+    if end is None and start is None:
+        history = reader.history(url)
+        return (history.iloc[max(0, len(history) - 2)].to_dict(), history.iloc[-1].to_dict())
+    new = side(end) if end is not None else reader.show(url)
+    if start is None:
+        start = max(1, new["version"] - 1)
+    return side(start), new
+
+
+def _end_name(row: dict, asked) -> str:
+    if asked is None or isinstance(asked, int):
+        return f"version {row['version']}"
+    return f"version {row['version']} at {_time(asked)}"
 
 
 def cmd_export(args) -> int:
@@ -98,11 +124,11 @@ def cmd_export(args) -> int:
 
     rules = _withheld(args)
     keep = partial(drop_withheld, rules) if rules else None
-    total = count(reader, args.site, args.since, args.until, keep=keep)
+    total = None if args.current else count(reader, args.site, args.since, args.until, keep=keep)
     with ui.progress(spinner=False) as bar:
         task = bar.add_task("export", total=total)
         rows = export(reader, args.out, args.format, args.site, args.since, args.until,
-                      progress=lambda n: bar.advance(task, n), keep=keep)
+                      progress=lambda n: bar.advance(task, n), current=args.current, keep=keep)
     ui.out().print(f"exported {rows} article versions to {args.out}", highlight=False)
     return 0
 
@@ -148,19 +174,23 @@ def register(sub) -> None:
         p.add_argument("--as-of", type=types.as_of,
                        help="read the archive as it was: a table version or an ISO time")
 
-    p = ui.command(sub, "history", cmd_history, "the versions of one article, with dates and kinds of change")
+    p = ui.command(sub, "history", cmd_history,
+                   "the states one article was seen in, with returns, alternation, dates and kinds of change")
     p.add_argument("url")
     time_travel(p)
-    p = ui.command(sub, "show", cmd_show, "one version of an article (the newest by default)")
+    p = ui.command(sub, "show", cmd_show, "one version of an article (by default the content captured last)")
     p.add_argument("url")
     which = p.add_mutually_exclusive_group()
-    which.add_argument("--at", type=types.moment, help="the version current at this ISO time")
+    which.add_argument("--at", type=types.moment, help="the content captured last at or before this ISO time")
     which.add_argument("--version", type=int)
     time_travel(p)
     p = ui.command(sub, "diff", cmd_diff, "word-level differences between two versions")
     p.add_argument("url")
-    p.add_argument("--from", dest="from_version", type=int, help="default: the one before --to")
-    p.add_argument("--to", dest="to_version", type=int, help="default: the newest")
+    p.add_argument("--from", dest="from_version", type=types.version_or_moment,
+                   help="a version number, or a time: the content captured last at or before it "
+                        "(default: the state before --to)")
+    p.add_argument("--to", dest="to_version", type=types.version_or_moment,
+                   help="a version number or a time (default: the content captured last)")
     p.add_argument("--html", type=types.writable_file, help="write an HTML page instead")
     p.add_argument("--full", action="store_true", help="do not shorten unchanged passages")
     time_travel(p)
@@ -170,6 +200,8 @@ def register(sub) -> None:
     p.add_argument("--site")
     p.add_argument("--since", type=types.moment, help="published at or after (ISO date or time)")
     p.add_argument("--until", type=types.moment, help="published before (ISO date or time)")
+    p.add_argument("--current", action="store_true",
+                   help="only each article's current content (the one its latest capture showed)")
     time_travel(p)
     p = ui.command(sub, "maintain", cmd_maintain,
                    "compact, checkpoint, expire old log entries and vacuum the archive tables")

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from spiders.runids import run_id_arg as run_id     # noqa: F401  (the crawl's own check)
 
-__all__ = ["run_id", "day", "moment", "as_of", "store_uri", "writable_file", "count"]
+__all__ = ["run_id", "day", "moment", "version_or_moment", "as_of", "store_uri", "writable_file", "count"]
 
 
 def _usage_error(parse):
@@ -39,6 +39,12 @@ def moment(text: str) -> datetime:
     from pipelines.archive.moments import parse_time
 
     return parse_time(text)
+
+
+@_usage_error
+def version_or_moment(text: str) -> int | datetime:
+    """A version number (an integer) or an ISO time."""
+    return int(text) if text.strip().isdigit() else moment.__wrapped__(text)
 
 
 @_usage_error

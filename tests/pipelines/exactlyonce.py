@@ -193,3 +193,23 @@ def publish_worker(index: int, rounds: list[list[tuple]], barrier, results) -> N
             results.put((number, run_id, result.__dict__))
         except Exception as exc:           # reported to the test, which fails on it
             results.put((number, run_id, f"{type(exc).__name__}: {exc}"))
+
+
+def publish_at_once(rounds: list[list[tuple]]) -> list[tuple]:
+    """One process per job of a round, all of a round's publishes started together, round
+    after round: (round, run id, PublishResult fields or the error) per publish."""
+    import multiprocessing
+
+    writers = len(rounds[0])
+    spawn = multiprocessing.get_context("spawn")
+    barrier, results = spawn.Barrier(writers), spawn.Queue()
+    workers = [spawn.Process(target=publish_worker, args=(i, rounds, barrier, results)) for i in range(writers)]
+    for worker in workers:
+        worker.start()
+    try:
+        return [results.get(timeout=300) for _ in range(writers * len(rounds))]
+    finally:
+        for worker in workers:
+            worker.join(timeout=30)
+            if worker.is_alive():
+                worker.kill()

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import hashlib
 import io
-import multiprocessing
 import random
 import time
 from collections import Counter
@@ -21,7 +20,7 @@ from pipelines.archive.tables import ARTICLES_TABLE, CAPTURES_TABLE
 from spiders.crawl import SUMMARY_NAME
 from tests.support import free_port
 
-from tests.pipelines.exactlyonce import (SEED, SITE, assert_same_archive, baseline_state, last_line, publish_worker,
+from tests.pipelines.exactlyonce import (SEED, SITE, assert_same_archive, baseline_state, last_line, publish_at_once,
                           run_until_done, settings_for, stage_warcs, start_s3_server, start_step,
                           stop_s3_server)
 
@@ -161,18 +160,7 @@ def test_eight_publishes_at_once_on_local_and_s3(s3, demo_crawl, tmp_path):
         runs = [(store_uri, f"run-{n}", *run_rows(n, captures, articles)) for n in range(WRITERS)]
         rng.shuffle(runs)                      # which process publishes which run
         rounds.append(runs)
-    spawn = multiprocessing.get_context("spawn")
-    barrier, results = spawn.Barrier(WRITERS), spawn.Queue()
-    workers = [spawn.Process(target=publish_worker, args=(i, rounds, barrier, results)) for i in range(WRITERS)]
-    for worker in workers:
-        worker.start()
-    try:
-        got = [results.get(timeout=300) for _ in range(WRITERS * len(stores))]
-    finally:
-        for worker in workers:
-            worker.join(timeout=30)
-            if worker.is_alive():
-                worker.kill()
+    got = publish_at_once(rounds)
     for number, store_uri in enumerate(stores):
         check_round(store_uri, [r for r in got if r[0] == number], articles)
     print("attempts per publish:", Counter(r["attempts"] for _n, _run, r in got if isinstance(r, dict)))

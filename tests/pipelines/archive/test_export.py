@@ -15,6 +15,7 @@ from pipelines.archive.writer import Archive
 from pipelines.store import open_store
 from tests.pipelines.archive.test_writer import article
 
+STATE_COLUMNS = ("current", "last_seen", "alternating", "variants")
 FETCHED = datetime(2024, 7, 6, 8, 30, 15, tzinfo=timezone.utc)
 
 
@@ -48,7 +49,7 @@ def test_parquet_has_every_column_and_a_replay_path(reader, tmp_path):
     out = tmp_path / "out.parquet"
     assert export(reader, out, "parquet") == 3
     table = pq.read_table(out)
-    assert set(ARTICLES.names) | {"replay_path"} == set(table.schema.names)
+    assert set(ARTICLES.names) | {"replay_path", *STATE_COLUMNS} == set(table.schema.names)
     rows = {r["article_id"]: r for r in table.to_pylist()}
     assert sorted(rows) == ["a1", "a2", "b1"] and {r["extractor"] for r in rows.values()} == {"x/2"}
     assert rows["a1"]["replay_path"] == "20240706083015/http://x/a1"

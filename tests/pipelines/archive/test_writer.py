@@ -157,13 +157,30 @@ def test_trivia_do_not_make_versions(archive):
     assert result.versions_added == 0
 
 
-def test_revisits_count_as_sightings_of_the_newest_version(archive):
-    archive.publish("demo", "r1", [capture("c1")], [article("a")])
-    revisit = {**capture("c2", "r2"), "url": "http://x/a", "record_type": "revisit"}
-    archive.publish("demo", "r2", [revisit], [])
+def page(rid: str, aid: str, digest: str, fetched: datetime, run: str, **fields) -> tuple[dict, dict]:
+    """A response capture of http://x/<aid> with payload `digest`, and its article row."""
+    row = article(aid, fetched=fetched, run=run, **fields)
+    cap = {**capture(rid, run), "url": row["url"], "fetched_at": fetched, "record_type": "response",
+           "payload_digest": digest, "article_id": aid, "content_hash": row["content_hash"]}
+    return cap, {**row, "warc_record_id": rid}
+
+
+def revisit_of(rid: str, aid: str, digest: str, fetched: datetime, run: str) -> dict:
+    return {**capture(rid, run), "url": f"http://x/{aid}", "fetched_at": fetched, "record_type": "revisit",
+            "payload_digest": digest}
+
+
+def test_a_revisit_gets_the_content_of_the_capture_whose_payload_it_confirms(archive):
+    """Not the newest version's: after A, B, a revisit of A's payload showed A (the old rule
+    gave it B, the version first seen last)."""
+    day = timedelta(days=1)
+    cap_a, art_a = page("c1", "a", "sha1:A", T0, "r1")
+    cap_b, art_b = page("c2", "a", "sha1:B", T0 + day, "r2", title="Other title")
+    archive.publish("demo", "r1", [cap_a], [art_a])
+    archive.publish("demo", "r2", [cap_b], [art_b])
+    archive.publish("demo", "r3", [revisit_of("c3", "a", "sha1:A", T0 + 2 * day, "r3")], [])
     got = {r["record_id"]: r for r in rows(archive, CAPTURES_TABLE)}
-    assert got["c2"]["article_id"] == "a"
-    assert got["c2"]["content_hash"] == rows(archive)[0]["content_hash"]
+    assert (got["c3"]["article_id"], got["c3"]["content_hash"]) == ("a", art_a["content_hash"])
 
 
 def staged(tmp_path, name: str, data: list[dict], schema) -> Path:

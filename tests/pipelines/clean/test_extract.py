@@ -145,3 +145,17 @@ def test_scripts_styles_and_drawings_leave_before_extraction_and_json_ld_stays()
     assert [el.get("type") for el in tree.iter("script")] == ["application/ld+json"]
     assert tree.find(".//style") is None and tree.find(".//svg") is None
     assert tree.find(".//p").text_content() == "One two three"
+
+
+def test_a_page_that_states_no_title_takes_the_heading_its_body_starts_with():
+    """A truncated capture (no <head>, no <h1>) keeps its article, titled by its headline, or
+    by its opening words when no heading starts its body."""
+    prose = "<p>" + "The harbour reopened on Monday after a week of storms closed it to every ship. " * 4 + "</p>"
+    html = f"<html><body><div id='story'><h3>Harbour reopens after storms</h3>{prose}{prose}</div></body></html>"
+    got = extract_article(html, "http://news.example/harbour")
+    assert got.title == "Harbour reopens after storms" and got.sources["title"] == "body"
+    assert got.text.startswith("The harbour reopened") and "Harbour reopens" not in got.text
+    # no heading either: the opening words, marked as such
+    got = extract_article(f"<html><body><div>{prose}{prose}</div></body></html>", "http://news.example/x")
+    assert got.title == "The harbour reopened on Monday after a week of storms closed it …"
+    assert got.sources["title"] == "body" and got.text.startswith("The harbour reopened on Monday")
