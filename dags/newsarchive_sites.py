@@ -1,4 +1,5 @@
-"""One Airflow DAG per enabled site definition: crawl -> upload -> clean -> publish -> check.
+"""One Airflow DAG per enabled site definition: crawl -> upload -> clean -> publish -> check,
+and index_search after publish.
 
 Each scheduled or backfill run covers a real data interval, from the previous
 cron tick to this one in the site's time zone (CronDataIntervalTimetable), and
@@ -45,7 +46,7 @@ def _run() -> tuple[RunId, PipelineSettings]:
 
 def queue(step: str) -> dict:
     """`queue=` for a step's task from NEWSARCHIVE_<STEP>_QUEUE (crawl, upload, clean, publish,
-    check), so only the Celery workers listening on that queue run it; unset, the task goes to
+    check, index), so only the Celery workers listening on that queue run it; unset, the task goes to
     Airflow's default queue. No step needs a file of another: any worker can run any step."""
     name = environment.queue(step)
     return {"queue": name} if name else {}
@@ -138,7 +139,17 @@ def build_dag(site: SiteDefinition) -> DAG:
             row = steps.check(site, run_id, settings, kind=run_type)
             return {k: row[k] for k in ("result", "articles_seen", "new_versions", "error_rate", "warnings")}
 
-        crawl() >> upload() >> clean() >> publish() >> check()
+        # After publish, beside the check: the full-text index catches up with the articles
+        # table (idempotent: a retry or a later run indexes each version once).
+        @task(**queue("index"))
+        def index_search() -> dict:
+            from pipelines.run import searchindex
+
+            return searchindex.index(_run()[1])
+
+        published = crawl() >> upload() >> clean() >> publish()
+        published >> check()
+        published >> index_search()
     return dag
 
 

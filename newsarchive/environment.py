@@ -16,7 +16,7 @@ from typing import Any, Callable, Mapping
 
 from newsarchive.errors import NewsarchiveError
 
-STEPS = ("crawl", "upload", "clean", "publish", "check")
+STEPS = ("crawl", "upload", "clean", "publish", "check", "index")
 
 
 @dataclass(frozen=True)
@@ -86,6 +86,11 @@ VARIABLES: tuple[Variable, ...] = (
              "days maintenance keeps removed files and log entries: how far back time travel (--as-of) reaches",
              _days),
     Variable("NEWSARCHIVE_MAINTAIN_SCHEDULE", "0 * * * *", "cron of the maintenance DAG's passes (default hourly)"),
+    # search and replay
+    Variable("NEWSARCHIVE_SEARCH_CACHE", "",
+             "local folder for a worker's copy of an S3 store's search index (default ~/.cache/newsarchive/search)"),
+    Variable("NEWSARCHIVE_REPLAY_REFRESH_SECONDS", 10.0,
+             "how often `newsarchive replay` reads takedowns and the search index again", _seconds),
     # Airflow
     Variable("NEWSARCHIVE_RETRY_DELAY_SECONDS", 300.0,
              "first delay before a failed task is retried (doubling after each try)", _seconds),

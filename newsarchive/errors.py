@@ -11,6 +11,9 @@ once, prints its message as one line on stderr and exits 2; an Airflow task fail
     ├── ArchiveNotFound         no archive, or no such article, where one was asked for
     ├── NotAnArticle            a page has no article to archive; the message is the recorded reason
     ├── ReplayError             pywb could not be started (pipelines/warc/replay.py)
+    ├── SearchError             a search could not run: bad query syntax, no index (pipelines/search/)
+    ├── TakedownError           a takedown could not be added or lifted (pipelines/access/)
+    ├── WithheldError           the article asked for is withheld by a takedown (pipelines/access/)
     └── WaczError               a WACZ could not be made or did not validate (pipelines/warc/wacz.py)
 
 Unexpected failures (bugs, a library's own errors) are not caught: they keep their traceback.
@@ -66,6 +69,18 @@ class NotAnArticle(NewsarchiveError):
 
 class ReplayError(NewsarchiveError):
     """pywb could not be started."""
+
+
+class SearchError(NewsarchiveError):
+    """A search could not run (bad query syntax, no index)."""
+
+
+class TakedownError(NewsarchiveError):
+    """A takedown could not be added or lifted."""
+
+
+class WithheldError(NewsarchiveError):
+    """The article asked for is withheld by a takedown."""
 
 
 class WaczError(NewsarchiveError):

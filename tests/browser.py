@@ -81,13 +81,24 @@ class Chromium:
              scroll: int = 0) -> PageLoad:
         """Open `url` in a new tab; record requests until the load event and `settle` quiet seconds
         (after `scroll` viewport heights down, one a second); then evaluate `expression` in it."""
+        tab = self.tab()
+        try:
+            page = tab.goto(url, settle, timeout, scroll)
+            if expression:
+                page.value = tab.evaluate(expression)
+            return page
+        finally:
+            tab.close()
+
+    def tab(self) -> "Tab":
         target = self.send("Target.createTarget", url="about:blank")["targetId"]
         session = self.send("Target.attachToTarget", targetId=target, flatten=True)["sessionId"]
-        self.send("Network.enable", session)
+        for method in ("Network.enable", "Page.enable", "Runtime.enable"):
+            self.send(method, session)
         self.send("Network.setCacheDisabled", session, cacheDisabled=True)
-        self.send("Page.enable", session)
-        self._events.clear()
-        self.send("Page.navigate", session, url=url)
+        return Tab(self, target, session)
+
+    def _settle(self, session: str, settle: float, timeout: float, scroll: int = 0) -> PageLoad:
         page, loaded, quiet_since = PageLoad(), False, time.monotonic()
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline and not (loaded and time.monotonic() - quiet_since > settle):
@@ -104,10 +115,6 @@ class Chromium:
             loaded |= event.get("method") == "Page.loadEventFired"
             if _record(page, event.get("method"), event.get("params", {})):
                 quiet_since = time.monotonic()
-        if expression:
-            page.value = self.send("Runtime.evaluate", session, expression=expression,
-                                   returnByValue=True).get("result", {}).get("value")
-        self.send("Target.closeTarget", targetId=target)
         return page
 
     def close(self) -> None:
@@ -128,6 +135,34 @@ class Chromium:
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+
+class Tab:
+    """One page: go to a URL, click a link, read the page; each step records its requests."""
+
+    def __init__(self, browser: Chromium, target: str, session: str):
+        self.browser, self.target, self.session = browser, target, session
+
+    def goto(self, url: str, settle: float = 2.0, timeout: float = 60, scroll: int = 0) -> PageLoad:
+        self.browser._events.clear()
+        self.browser.send("Page.navigate", self.session, url=url)
+        return self.browser._settle(self.session, settle, timeout, scroll)
+
+    def click(self, selector: str, settle: float = 2.0, timeout: float = 60) -> PageLoad:
+        """Click the first element matching `selector`, as a user would, and wait for the page it opens."""
+        self.browser._events.clear()
+        found = self.evaluate(f"(() => {{ const e = document.querySelector({json.dumps(selector)});"
+                              f" if (!e) return false; e.click(); return true; }})()")
+        if not found:
+            raise LookupError(f"nothing matches {selector!r} on {self.evaluate('location.href')}")
+        return self.browser._settle(self.session, settle, timeout)
+
+    def evaluate(self, expression: str):
+        reply = self.browser.send("Runtime.evaluate", self.session, expression=expression, returnByValue=True)
+        return reply.get("result", {}).get("value")
+
+    def close(self) -> None:
+        self.browser.send("Target.closeTarget", targetId=self.target)
 
 
 def _onto_3_and_4(reads: int, writes: int) -> None:

@@ -14,10 +14,13 @@ LAYERS = [
     (2, "pipelines/"),              # its __init__ only: every subpackage has its own layer
     (2, "pipelines.store"),
     (3, "pipelines.archive"),
+    (3.5, "pipelines.access"),      # takedowns: which archive rows and captures are withheld
     (4, "pipelines.warc"),          # WARC format; verify and WACZ read archive rows
     (5, "pipelines.clean"),
     (5, "pipelines.health"),
+    (5, "pipelines.search"),        # the full-text index over the archive
     (6, "pipelines.settings"),
+    (6, "pipelines.research"),      # the research page beside replay
     (7, "pipelines.run"),
     (8, "pipelines.schedule"),
     (8, "pipelines.reader"),        # the notebook entry point

@@ -21,15 +21,18 @@ import pyarrow.parquet as pq
 from pipelines.archive.reader import ArchiveReader, eq
 
 FORMATS = ("parquet", "jsonl", "csv")
+RowFilter = Callable[[pa.RecordBatch], pa.RecordBatch]
 BATCH_ROWS = 20_000
 
 
 def export(reader: ArchiveReader, out: Path, fmt: str, site: str | None = None,
            since: datetime | None = None, until: datetime | None = None,
-           progress: Callable[[int], None] | None = None, current: bool = False) -> int:
+           progress: Callable[[int], None] | None = None, current: bool = False,
+           keep: RowFilter | None = None) -> int:
     """Write the matching versions to `out`; returns the number of rows.
     since/until select on publication time: [since, until); `current` keeps only each
-    article's current content (the newest version as captured)."""
+    article's current content (the newest version as captured); `keep` drops rows from each
+    batch (the command line's: withheld articles)."""
     if fmt not in FORMATS:
         raise ValueError(f"unknown format {fmt!r} (choose from {', '.join(FORMATS)})")
     dataset = reader.dataset(site=site)       # one site: its partition's files alone
@@ -38,7 +41,8 @@ def export(reader: ArchiveReader, out: Path, fmt: str, site: str | None = None,
                               batch_readahead=0, fragment_readahead=0, use_threads=False,
                               fragment_scan_options=ds.ParquetFragmentScanOptions(pre_buffer=False))
     summary = _summary(reader, site)
-    batches = (_with_states(_with_replay_path(b), summary) for b in scanner.to_batches() if b.num_rows)
+    scanned = (keep(b) if keep else b for b in scanner.to_batches())
+    batches = (_with_states(_with_replay_path(b), summary) for b in scanned if b.num_rows)
     if current:
         batches = (b.filter(b.column("current")) for b in batches)
         batches = (b for b in batches if b.num_rows)
@@ -46,8 +50,12 @@ def export(reader: ArchiveReader, out: Path, fmt: str, site: str | None = None,
     return writer(out, batches, progress or (lambda n: None))
 
 
-def count(reader: ArchiveReader, site=None, since=None, until=None) -> int:
-    return reader.dataset(site=site).count_rows(filter=_filter(reader, site, since, until))
+def count(reader: ArchiveReader, site=None, since=None, until=None, keep: RowFilter | None = None) -> int:
+    expr, dataset = _filter(reader, site, since, until), reader.dataset(site=site)
+    if keep is None:
+        return dataset.count_rows(filter=expr)
+    batches = dataset.to_batches(filter=expr, columns=["url", "canonical_url"], batch_size=BATCH_ROWS)
+    return sum(keep(batch).num_rows for batch in batches)
 
 
 def _filter(reader: ArchiveReader, site, since, until):

@@ -70,6 +70,13 @@ def _may_hold(stats: dict | None, value: str) -> bool:
     return low <= value <= high
 
 
+def newest_versions(versions: pd.DataFrame) -> pd.DataFrame:
+    """The newest version of each article among `versions` (article_id, version): one row per
+    article. The search index's rule for the version shown; `ArchiveReader.current` reads the
+    latest capture instead (reverts included), which the index does not follow yet."""
+    return versions.sort_values("version").groupby("article_id", as_index=False).tail(1)
+
+
 def open_archive(store: Store | str, as_of: int | str | datetime | None = None,
                  window: timedelta = states.ALTERNATION_WINDOW) -> "ArchiveReader":
     return ArchiveReader(store if isinstance(store, Store) else open_store(store), as_of, window)

@@ -12,10 +12,27 @@ def _reader(args, as_of=None):
     return open_archive(ui.settings(args).store_uri, as_of)
 
 
+def _withheld(args):
+    from pipelines.access.takedowns import withheld
+    from pipelines.store import open_store
+
+    return withheld(open_store(ui.settings(args).store_uri))
+
+
+def _refuse_withheld(args, rows) -> None:
+    """A withheld article is not shown: one line naming the takedown list, exit 2."""
+    from pipelines.access.withholding import refuse_if_withheld
+
+    rules = _withheld(args)
+    for row in rows:
+        refuse_if_withheld(rules, args.url, row["url"], row["canonical_url"])
+
+
 def cmd_history(args) -> int:
     from rich.markup import escape
 
     frame = _reader(args, args.as_of).history(args.url)
+    _refuse_withheld(args, frame.to_dict("records"))
     out = ui.out()
     out.print(f"[bold]{escape(str(frame['canonical_url'].iloc[0]))}[/]\narticle {frame['article_id'].iloc[0]}, "
               f"extractor {escape(str(frame['extractor'].iloc[0]))}; {len(frame)} states, "
@@ -37,6 +54,7 @@ def cmd_show(args) -> int:
     from rich.markup import escape
 
     row = _reader(args, args.as_of).show(args.url, at=args.at, version=args.version)
+    _refuse_withheld(args, [row])
     ui.out().print(f"[bold]{escape(row['title'] or '')}[/]", highlight=False)
     seen = ""
     if "state" in row:
@@ -57,6 +75,7 @@ def cmd_diff(args) -> int:
     reader = _reader(args, args.as_of)
     old, new = _diff_ends(reader, args.url, args.from_version, args.to_version)
     names = [_end_name(row, end) for row, end in ((old, args.from_version), (new, args.to_version))]
+    _refuse_withheld(args, [old, new])
     title_changes = worddiff.word_diff(old["title"], new["title"])
     text_changes = worddiff.word_diff(old["text"], new["text"])
     if args.html:
@@ -99,11 +118,17 @@ def cmd_export(args) -> int:
     from pipelines.archive.export import count, export
 
     reader = _reader(args, args.as_of)
-    total = None if args.current else count(reader, args.site, args.since, args.until)
+    from functools import partial
+
+    from pipelines.access.withholding import drop_withheld
+
+    rules = _withheld(args)
+    keep = partial(drop_withheld, rules) if rules else None
+    total = None if args.current else count(reader, args.site, args.since, args.until, keep=keep)
     with ui.progress(spinner=False) as bar:
         task = bar.add_task("export", total=total)
         rows = export(reader, args.out, args.format, args.site, args.since, args.until,
-                      progress=lambda n: bar.advance(task, n), current=args.current)
+                      progress=lambda n: bar.advance(task, n), current=args.current, keep=keep)
     ui.out().print(f"exported {rows} article versions to {args.out}", highlight=False)
     return 0
 

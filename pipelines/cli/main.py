@@ -18,6 +18,8 @@ COMMAND_MODULES: tuple[str, ...] = (
     "pipelines.cli.warc",
     "pipelines.cli.extract",
     "pipelines.cli.health",
+    "pipelines.cli.access",
+    "pipelines.cli.search",
 )
 
 

@@ -119,7 +119,8 @@ def cmd_demo(args) -> int:
 
 
 # -- progress of the steps -----------------------------------------------------------
-STATUS = {"upload": "uploading WARC files (verified)…", "publish": "publishing to the archive…"}
+STATUS = {"upload": "uploading WARC files (verified)…", "publish": "publishing to the archive…",
+          "index": "updating the search index…"}
 
 
 def watch(site: str):
@@ -179,6 +180,7 @@ def print_summary(manifest: dict, settings) -> int:
         f"  table version      articles {manifest['articles_table_version']}, "
         f"captures {manifest['captures_table_version']}\n"
         f"  health check       {health['result']}\n"
+        f"  search index       {_search_line(manifest.get('search') or {})}\n"
         f"\nWhere to look next:\n"
         f"  WARC files         {store}/{layout.warc_prefix(site)}\n"
         f"  articles table     {store}/{layout.ARTICLES_TABLE}  (a Delta table: deltalake, DuckDB, pandas, Spark)\n"
@@ -188,6 +190,12 @@ def print_summary(manifest: dict, settings) -> int:
         ui.error(health["message"])
         return 1
     return 0
+
+
+def _search_line(search: dict) -> str:
+    if "error" in search:
+        return f"not updated ({search['error']}); `newsarchive reindex-search` catches up"
+    return f"{search.get('indexed', 0)} versions indexed in {search.get('seconds', 0):.1f} s"
 
 
 def register(sub) -> None:

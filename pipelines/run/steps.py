@@ -27,7 +27,7 @@ from pipelines.archive.staged import StagedParquet
 from pipelines.archive.writer import Archive
 from pipelines.clean.step import clean_stream, skip_counts
 from pipelines.health import runcheck
-from pipelines.run import crawler, indexes, shipping, staging, steptimes
+from pipelines.run import crawler, indexes, searchindex, shipping, staging, steptimes
 from pipelines.run import journal as journals
 from pipelines.run.localwrites import local_writes
 from pipelines.run.manifest import Manifest
@@ -240,9 +240,9 @@ def unwatched(step: str) -> ContextManager[None]:
 def run(site: SiteDefinition, settings: PipelineSettings, run_id: str | None = None, *,
         base_url: str | None = None, window: tuple[datetime, datetime] | None = None,
         recheck: list[str] | None = None, kind: str = "manual", watch: Watch = unwatched) -> dict:
-    """One whole run: crawl -> upload -> clean -> publish -> check; its manifest with the
-    check's result under "health" (a failed check is returned there, not raised: the data
-    is published by then). `watch(step)` is entered around each step; what it yields gets
+    """One whole run: crawl -> upload -> clean -> publish -> check, then the search index; its
+    manifest with the check's result under "health" and the index's under "search" (a failed
+    check is returned there, not raised: the data is published by then). `watch(step)` is entered around each step; what it yields gets
     the crawl's events (crawl) or each cleaned record (clean)."""
     open_checked_store(settings)          # an unreachable store fails before anything is fetched
     run_id = checked(run_id) if run_id else RunId.new()
@@ -259,4 +259,6 @@ def run(site: SiteDefinition, settings: PipelineSettings, run_id: str | None = N
             health = check(site, run_id, settings, kind)
         except CheckFailed as exc:
             health = {"result": "failed", "message": str(exc)}
-    return manifest | {"health": health}
+    with watch("index"):
+        search = searchindex.index_after_run(settings)
+    return manifest | {"health": health, "search": search}

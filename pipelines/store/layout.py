@@ -11,7 +11,8 @@
     runs/{site}/{run_id}.json                        a published run's manifest
     runs/{site}/backfill-state.json                  which backfill intervals are finished
     templates/{site}/v{N:06d}.json                   versions of the site's template
-    articles, captures, runs_table                   Delta tables
+    search/index/...                                 the full-text index's files (pipelines/search)
+    articles, captures, runs_table, takedowns        Delta tables
 """
 from __future__ import annotations
 
@@ -28,6 +29,8 @@ TEMPLATE_NAME = re.compile(r"v(\d{6})\.json$")
 ARTICLES_TABLE = "articles"
 CAPTURES_TABLE = "captures"
 RUNS_TABLE = "runs_table"       # runs/ holds the JSON manifests
+TAKEDOWNS_TABLE = "takedowns"   # withheld URLs, the audit trail of every takedown
+SEARCH_PREFIX = "search/index/"
 
 
 def _prefix(kind: str, site: str | None) -> str:

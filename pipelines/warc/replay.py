@@ -1,9 +1,11 @@
-"""`newsarchive replay`: pywb over the store's WARCs and CDXJ indexes, on 127.0.0.1.
+"""`newsarchive replay`: pywb over the store's WARCs and CDXJ indexes, on 127.0.0.1, with
+the research page (search, history, diff) at /research/ on the same port.
 
 One pywb collection per site, named after it: `/<site>/<timestamp>/<url>` serves a
 page as captured closest to that time (Memento-style), `/<site>/<timestamp>id_/<url>`
 the original bytes. pywb runs as a `wayback` process of its own (it patches the
-interpreter with gevent). It reads WARC records where they are: from the folder of a
+interpreter with gevent; pipelines/research/serve.py starts it with the research page beside
+it). Withheld URLs (takedowns) are pywb `block` rules: 451 and a page saying so. It reads WARC records where they are: from the folder of a
 local store, or straight from S3 with ranged GETs (boto3's standard configuration,
 AWS_ENDPOINT_URL included); only the small per-site CDXJ indexes are copied locally.
 """
@@ -21,7 +23,7 @@ import yaml
 from newsarchive.errors import ReplayError
 from pipelines.store import Store, layout
 
-WAYBACK = str(Path(sys.executable).with_name("wayback"))
+ACL_FILE = "acl/takedowns.aclj"
 
 
 def sites_with_index(store: Store) -> list[str]:
@@ -36,13 +38,22 @@ def archive_root(store: Store) -> str:
 
 
 def write_config(store: Store, workdir: Path, sites: list[str]) -> Path:
-    """pywb's config.yaml with a collection per site; indexes copied beside it."""
+    """pywb's config.yaml with a collection per site; indexes copied beside it; the access
+    rules of the takedowns in force and the page that says a capture is withheld."""
+    from pipelines.access.withheldpage import write_templates
+    from pipelines.access.withholding import refresh_acl
+
     (workdir / "indexes").mkdir(parents=True, exist_ok=True)
+    acl = workdir / ACL_FILE
+    acl.parent.mkdir(parents=True, exist_ok=True)
+    refresh_acl(store, acl)
+    write_templates(workdir)
     collections = {}
     for site in sites:
         index = workdir / "indexes" / f"{site}.cdxj"
         store.get_file(layout.site_index_key(site), index)
-        collections[site] = {"index_paths": str(index), "archive_paths": archive_root(store)}
+        collections[site] = {"index_paths": str(index), "archive_paths": archive_root(store),
+                             "acl_paths": [str(acl)]}
     # Unframed replay: the page itself at /<site>/<timestamp>/<url>, not a frame around it.
     config = {"collections": collections, "framed_replay": False, "enable_memento": True}
     path = workdir / "config.yaml"
@@ -75,7 +86,8 @@ class ReplayServer:
             raise ReplayError(f"nothing to replay in {self.store.uri}: no CDXJ index (upload a crawl first)")
         write_config(self.store, self.workdir, self.sites)
         log = open(self.workdir / "pywb.log", "wb")
-        self._proc = subprocess.Popen([WAYBACK, "--bind", self.host, "--port", str(self.port)],
+        self._proc = subprocess.Popen([sys.executable, "-m", "pipelines.research.serve", "--bind", self.host,
+                                       "--port", str(self.port), "--store", self.store.uri, "--acl", ACL_FILE],
                                       cwd=self.workdir, stdout=log, stderr=subprocess.STDOUT)
         self._wait(timeout)
         return self

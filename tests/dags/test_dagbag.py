@@ -65,9 +65,11 @@ def test_one_dag_per_enabled_site_without_import_errors(tmp_path):
     # a real, daily data interval (a bare cron string would give a zero-length one)
     start, end = (datetime.fromisoformat(t) for t in demo["interval"])
     assert (end - start).days == 1 and end.astimezone(timezone.utc).hour == 0
-    assert list(demo["tasks"]) == ["crawl", "upload", "clean", "publish", "check"]
-    # one step after the other, each handed over through the store, none through XCom
-    assert [task["upstream"] for task in demo["tasks"].values()] == [[], ["crawl"], ["upload"], ["clean"], ["publish"]]
+    assert list(demo["tasks"]) == ["crawl", "upload", "clean", "publish", "check", "index_search"]
+    # one step after the other, each handed over through the store, none through XCom;
+    # the check and the search index both follow publish
+    assert [task["upstream"] for task in demo["tasks"].values()] == [[], ["crawl"], ["upload"], ["clean"], ["publish"],
+                                                                     ["publish"]]
     assert all(task["inputs"] == 0 for task in demo["tasks"].values())
     assert demo["tasks"]["crawl"]["pool"] == site.pool
     assert demo["tasks"]["publish"]["outlets"] == ["newsarchive://archive/articles"]
