@@ -38,6 +38,7 @@ def check_target(target: str) -> str:
 
 @dataclass(frozen=True)
 class Rule:
+    """One standing takedown: an exact URL, or a prefix (`target` ending in `*`)."""
     takedown_id: str
     target: str
 
