@@ -6,7 +6,7 @@ dropped and a trailing slash ignored, so `http://Site/a/` and `https://site/a` a
 An article is withheld when its fetch URL or its canonical URL matches."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from pipelines.archive.ids import normalise_url
 
@@ -36,8 +36,7 @@ def check_target(target: str) -> str:
     return text
 
 
-@dataclass(frozen=True)
-class Rule:
+class Rule(NamedTuple):
     """One standing takedown: an exact URL, or a prefix (`target` ending in `*`)."""
     takedown_id: str
     target: str
@@ -48,6 +47,7 @@ class Rule:
 
     @property
     def key(self) -> str:
+        """The URL's normal form the rule compares with (without the `*` of a prefix)."""
         return url_key(self.target[:-1]) if self.prefix else _exact_key(self.target)
 
     def matches(self, url: str | None) -> bool:
