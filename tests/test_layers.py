@@ -14,18 +14,18 @@ LAYERS = [
     (2, "pipelines/"),              # its __init__ only: every subpackage has its own layer
     (2, "pipelines.store"),
     (3, "pipelines.archive"),
-    (3.5, "pipelines.access"),      # takedowns: which archive rows and captures are withheld
-    (4, "pipelines.warc"),          # WARC format; verify and WACZ read archive rows
-    (5, "pipelines.clean"),
-    (5, "pipelines.health"),
-    (5, "pipelines.search"),        # the full-text index over the archive
-    (6, "pipelines.settings"),
-    (6, "pipelines.research"),      # the research page beside replay
-    (7, "pipelines.run"),
-    (8, "pipelines.schedule"),
-    (8, "pipelines.reader"),        # the notebook entry point
-    (9, "pipelines.cli"),
-    (10, "dags"),
+    (4, "pipelines.access"),      # takedowns: which archive rows and captures are withheld
+    (5, "pipelines.warc"),          # WARC format; verify and WACZ read archive rows
+    (6, "pipelines.clean"),
+    (6, "pipelines.health"),
+    (6, "pipelines.search"),        # the full-text index over the archive
+    (7, "pipelines.settings"),
+    (7, "pipelines.research"),      # the research page beside replay
+    (8, "pipelines.run"),
+    (9, "pipelines.schedule"),
+    (9, "pipelines.reader"),        # the notebook entry point
+    (10, "pipelines.cli"),
+    (11, "dags"),
 ]
 
 
@@ -51,9 +51,9 @@ def test_the_rule_sees_an_import_that_runs_up():
     edges = {"pipelines.archive.writer": {"pipelines.clean.step"}, "pipelines.clean.step": {"pipelines.archive.tables"},
              "pipelines.health.checks": {"pipelines.clean.extract"}, "pipelines.run.steps": {"pipelines.cli.main"}}
     assert upward_imports(edges) == [
-        "pipelines.archive.writer (layer 3) imports pipelines.clean.step (layer 5)",
-        "pipelines.health.checks (layer 5) imports pipelines.clean.extract (layer 5)",
-        "pipelines.run.steps (layer 7) imports pipelines.cli.main (layer 9)",
+        "pipelines.archive.writer (layer 3) imports pipelines.clean.step (layer 6)",
+        "pipelines.health.checks (layer 6) imports pipelines.clean.extract (layer 6)",
+        "pipelines.run.steps (layer 8) imports pipelines.cli.main (layer 10)",
     ]
 
 
