@@ -27,36 +27,23 @@ class Variable:
     parse: Callable[[str], Any] = str
 
 
-def _positive_int(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise ValueError("must be 1 or more")
-    return value
+def _at_least(low: int, convert: Callable[[str], Any] = int) -> Callable[[str], Any]:
+    """A parser of numbers no smaller than `low`."""
+    def parse(text: str):
+        value = convert(text)
+        if value < low:
+            raise ValueError("must be 1 or more" if low == 1 else "must be zero or more")
+        return value
+    return parse
 
 
-def _non_negative_int(text: str) -> int:
-    value = int(text)
-    if value < 0:
-        raise ValueError("must be zero or more")
-    return value
+_positive_int = _at_least(1)
+_non_negative_int = _at_least(0)
+_seconds = _at_least(0, float)
 
 
 def _workers(text: str) -> int | str:
     return "auto" if text == "auto" else _positive_int(text)
-
-
-def _days(text: str) -> int:
-    value = int(text)
-    if value < 0:
-        raise ValueError("must be zero or more")
-    return value
-
-
-def _seconds(text: str) -> float:
-    value = float(text)
-    if value < 0:
-        raise ValueError("must be zero or more")
-    return value
 
 
 VARIABLES: tuple[Variable, ...] = (
@@ -84,7 +71,7 @@ VARIABLES: tuple[Variable, ...] = (
     # upkeep of the archive
     Variable("NEWSARCHIVE_RETENTION_DAYS", 30,
              "days maintenance keeps removed files and log entries: how far back time travel (--as-of) reaches",
-             _days),
+             _non_negative_int),
     Variable("NEWSARCHIVE_MAINTAIN_SCHEDULE", "0 * * * *", "cron of the maintenance DAG's passes (default hourly)"),
     # search and replay
     Variable("NEWSARCHIVE_SEARCH_CACHE", "",
