@@ -26,16 +26,22 @@ def cmd_search(args) -> int:
 
 
 def _print_table(hits, replay_base: str) -> None:
+    import re
+
     from rich.markup import escape
     from rich.table import Table
+    from rich.text import Text
 
     table = Table(box=None, pad_edge=False, show_lines=True)
     for column in ("#", "title / snippet", "site", "published", "v", "captured"):
         table.add_column(column, overflow="fold", no_wrap=column in ("#", "v"))
     for rank, hit in enumerate(hits, 1):
-        snippet = escape(hit.snippet).replace("[[", "[bold yellow]").replace("]]", "[/]")
-        table.add_row(str(rank), f"[bold]{escape(hit.title)}[/]\n{snippet}\n[dim]{escape(replay_base + hit.replay_path)}[/]",
-                      escape(hit.site), _time(hit.published), str(hit.version), _time(hit.fetched_at))
+        cell = Text(hit.title, style="bold")
+        cell.append("\n")
+        for i, part in enumerate(re.split(r"\[\[|\]\]", hit.snippet)):    # matches sit between [[ and ]]
+            cell.append(part, style="bold yellow" if i % 2 else None)
+        cell.append("\n" + replay_base + hit.replay_path, style="dim")
+        table.add_row(str(rank), cell, escape(hit.site), _time(hit.published), str(hit.version), _time(hit.fetched_at))
     ui.out().print(table if hits else "no results", highlight=False)
 
 
